@@ -1,0 +1,126 @@
+package console
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// Button is a numbered button the console user can press with `click N`.
+type Button struct {
+	ActionID string
+	Value    string
+	BlockID  string
+	Label    string
+	// MessageTS and Channel identify the message it belongs to.
+	MessageTS string
+	Channel   string
+}
+
+var (
+	linkRe    = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)\|([^>]+)>`)
+	bareRe    = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)>`)
+	userRe    = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|([^>]+))?>`)
+	chanRe    = regexp.MustCompile(`<#([A-Z0-9]+)(?:\|([^>]+))?>`)
+	groupRe   = regexp.MustCompile(`<!subteam\^([A-Z0-9]+)(?:\|([^>]+))?>`)
+	specialRe = regexp.MustCompile(`<!(here|channel|everyone)>`)
+)
+
+// Mrkdwn turns Slack's mrkdwn escapes into readable terminal text.
+func Mrkdwn(s string) string {
+	s = linkRe.ReplaceAllString(s, "$2 ($1)")
+	s = bareRe.ReplaceAllString(s, "$1")
+	s = userRe.ReplaceAllStringFunc(s, func(m string) string {
+		g := userRe.FindStringSubmatch(m)
+		if g[2] != "" {
+			return "@" + g[2]
+		}
+		return "@" + g[1]
+	})
+	s = chanRe.ReplaceAllStringFunc(s, func(m string) string {
+		g := chanRe.FindStringSubmatch(m)
+		if g[2] != "" {
+			return "#" + g[2]
+		}
+		return "#" + g[1]
+	})
+	s = groupRe.ReplaceAllString(s, "$2")
+	s = specialRe.ReplaceAllString(s, "@$1")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// Render writes a message as text: blocks when present, else the text.
+// Buttons are numbered from first; the ones rendered are returned.
+func Render(text string, blocks []slack.Block, first int) (string, []Button) {
+	if len(blocks) == 0 {
+		return Mrkdwn(text), nil
+	}
+	var b strings.Builder
+	var buttons []Button
+	line := func(s string) {
+		if s != "" {
+			b.WriteString(s)
+			b.WriteString("\n")
+		}
+	}
+	for _, blk := range blocks {
+		switch v := blk.(type) {
+		case *slack.HeaderBlock:
+			line("== " + textOf(v.Text) + " ==")
+		case *slack.SectionBlock:
+			line(textOf(v.Text))
+			var fields []string
+			for _, f := range v.Fields {
+				fields = append(fields, textOf(f))
+			}
+			if len(fields) > 0 {
+				line("  " + strings.Join(fields, "  |  "))
+			}
+			if v.Accessory != nil && v.Accessory.ButtonElement != nil {
+				be := v.Accessory.ButtonElement
+				n := first + len(buttons)
+				buttons = append(buttons, Button{ActionID: be.ActionID, Value: be.Value, BlockID: v.BlockID, Label: textOf(be.Text)})
+				line(fmt.Sprintf("  [%d] %s", n, textOf(be.Text)))
+			}
+		case *slack.ContextBlock:
+			var parts []string
+			for _, e := range v.ContextElements.Elements {
+				switch ce := e.(type) {
+				case *slack.TextBlockObject:
+					parts = append(parts, textOf(ce))
+				case *slack.ImageBlockElement:
+					parts = append(parts, "["+ce.AltText+"]")
+				}
+			}
+			line("  " + strings.Join(parts, " · "))
+		case *slack.DividerBlock:
+			line("---")
+		case *slack.ActionBlock:
+			var parts []string
+			for _, e := range v.Elements.ElementSet {
+				if be, ok := e.(*slack.ButtonBlockElement); ok {
+					n := first + len(buttons)
+					buttons = append(buttons, Button{ActionID: be.ActionID, Value: be.Value, BlockID: v.BlockID, Label: textOf(be.Text)})
+					parts = append(parts, fmt.Sprintf("[%d] %s", n, textOf(be.Text)))
+				}
+			}
+			line(strings.Join(parts, "  "))
+		case *slack.ImageBlock:
+			line("[image: " + v.AltText + "]")
+		case *slack.RichTextBlock:
+			line(Mrkdwn(text))
+		case *slack.InputBlock:
+			line("  " + textOf(v.Label) + ": …")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n"), buttons
+}
+
+func textOf(t *slack.TextBlockObject) string {
+	if t == nil {
+		return ""
+	}
+	return Mrkdwn(t.Text)
+}

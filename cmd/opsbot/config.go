@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"opsbot/bot/config"
+	"opsbot/bot/httpserver"
+	"opsbot/bot/rbac"
+	"opsbot/bot/socketmode"
+	"opsbot/integrations/redisstore"
+)
+
+// Config is the whole of opsbot's configuration; each section belongs to
+// the package that uses it. config.example.yaml documents every key.
+type Config struct {
+	Slack  socketmode.Config `yaml:"slack"`
+	Redis  redisstore.Config `yaml:"redis"`
+	HTTP   httpserver.Config `yaml:"http"`
+	RBAC   rbac.Config       `yaml:"rbac"`
+	Limits LimitsConfig      `yaml:"limits"`
+	Audit  AuditConfig       `yaml:"audit"`
+	Log    LogConfig         `yaml:"log"`
+}
+
+// LimitsConfig protects opsbot from floods of commands.
+type LimitsConfig struct {
+	// CommandsPerMinute a single user may send; 0 turns the limit off.
+	CommandsPerMinute int `yaml:"commands_per_minute"`
+}
+
+// AuditConfig sizes the audit trail.
+type AuditConfig struct {
+	// MaxEntries kept in the Redis stream (approximately).
+	MaxEntries int64 `yaml:"max_entries"`
+}
+
+// LogConfig chooses log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or text
+}
+
+func (c *Config) applyDefaults() {
+	c.Slack = c.Slack.WithDefaults()
+	if c.Limits.CommandsPerMinute == 0 {
+		c.Limits.CommandsPerMinute = 30
+	}
+	if c.Audit.MaxEntries == 0 {
+		c.Audit.MaxEntries = 100_000
+	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = httpserver.DefaultListen
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+}
+
+// validate adds every meaning-level problem to doc's report. forSlack says
+// whether Slack tokens are required (run) or optional (console).
+func (c *Config) validate(doc *config.Document, forSlack bool) {
+	doc.AddErrors("slack", c.Slack.Validate(forSlack), false)
+	doc.AddErrors("redis", c.Redis.Validate(), false)
+	doc.AddErrors("http", c.HTTP.Validate(), false)
+	doc.AddErrors("rbac", c.RBAC.Validate(), false)
+	if c.Limits.CommandsPerMinute < 0 {
+		doc.Problem("limits.commands_per_minute", "must not be negative (0 turns the limit off)")
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		doc.Problem("log.level", "%v", err)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		doc.Problem("log.format", "%q: use json or text", c.Log.Format)
+	}
+	if len(c.Redis.Addrs) == 0 {
+		doc.Warn("redis.addrs", "no Redis configured: `opsbot run` needs one; the console will use an embedded, in-memory Redis")
+	}
+	if len(c.RBAC.Users) == 0 && len(c.RBAC.Groups) == 0 {
+		doc.Warn("rbac", "nobody has a role above %s, so nobody can act; add users or groups", c.RBAC.DefaultRole)
+	}
+	if c.Slack.Connections > 1 && len(c.Redis.Addrs) == 0 {
+		doc.Warn("slack.connections", "several connections need a shared Redis to de-duplicate envelopes")
+	}
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// loadConfig reads and validates a config. The returned document carries
+// the report and the secrets to redact from logs.
+func loadConfig(loader *config.Loader, name string, src io.Reader, forSlack bool) (*Config, *config.Document) {
+	var cfg Config
+	doc := loader.Load(name, src, &cfg)
+	cfg.applyDefaults()
+	if doc.Report().OK() {
+		cfg.validate(doc, forSlack)
+	}
+	return &cfg, doc
+}
+
+// ConsoleUser is the user id the console acts as by default.
+const ConsoleUser = "U0CONSOLE"
+
+// demoConfig is used by `opsbot console` when no config file exists, so a
+// newcomer can try opsbot with nothing set up: the console user is admin,
+// and a few demo users hold the other roles for --as.
+const demoConfig = `
+rbac:
+  default_role: viewer
+  users:
+    U0CONSOLE: admin
+    U1ALICE: responder
+    U2BOB: operator
+    U3CAROL: approver
+log:
+  level: warn
+  format: text
+`
+
+func demo(loader *config.Loader) (*Config, *config.Document) {
+	return loadConfig(loader, "built-in demo settings", strings.NewReader(demoConfig), false)
+}
+
