@@ -131,4 +131,3 @@ log:
 func demo(loader *config.Loader) (*Config, *config.Document) {
 	return loadConfig(loader, "built-in demo settings", strings.NewReader(demoConfig), false)
 }
-
