@@ -141,6 +141,12 @@ func (r *Router) Suggest(words []string, n int) []string {
 		typed := strings.ToLower(strings.Join(words[:k], " "))
 		d := distance(typed, name)
 		limit := max(1, len([]rune(name))/3)
+		if tf, trest, multi := strings.Cut(typed, " "); multi {
+			if nf, nrest, _ := strings.Cut(name, " "); nf == tf {
+				// Same group: judge the subcommand on its own length.
+				d, limit = distance(trest, nrest), max(1, len([]rune(nrest))/3)
+			}
+		}
 		if d <= limit {
 			seen[c.Verb] = true
 			cands = append(cands, cand{c.Verb, d})

@@ -100,10 +100,30 @@ func (r *Router) Register(cmds ...Command) error {
 				return fmt.Errorf("command collision: tried to register %q, but %q already has it", n, prev.Verb)
 			}
 		}
+		if err := r.groupClash(names); err != nil {
+			return err
+		}
 		for _, n := range names {
 			r.verbs[normalize(n)] = &c
 		}
 		r.commands = append(r.commands, &c)
+	}
+	return nil
+}
+
+// groupClash refuses a verb that is also the first word of a multi-word
+// verb ("incident" beside "incident open"): what follows it would be
+// ambiguous between arguments and a mistyped subcommand.
+func (r *Router) groupClash(names []string) error {
+	for _, n := range names {
+		n = normalize(n)
+		first, _, multi := strings.Cut(n, " ")
+		for v := range r.verbs {
+			vfirst, _, vmulti := strings.Cut(v, " ")
+			if (multi && !vmulti && v == first) || (!multi && vmulti && vfirst == n) {
+				return fmt.Errorf("command collision: %q and %q: a verb cannot also be the first word of other verbs", n, v)
+			}
+		}
 	}
 	return nil
 }

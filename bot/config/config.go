@@ -55,11 +55,16 @@ func (r *Report) String() string {
 	if name == "" {
 		name = "config"
 	}
+	byLine := func(ps []Problem) []Problem {
+		out := append([]Problem(nil), ps...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+		return out
+	}
 	fmt.Fprintf(&b, "%s: %s, %s\n", name, plural(len(r.Problems), "problem"), plural(len(r.Warnings), "warning"))
-	for _, p := range r.Problems {
+	for _, p := range byLine(r.Problems) {
 		fmt.Fprintf(&b, "  error: %s\n", p)
 	}
-	for _, p := range r.Warnings {
+	for _, p := range byLine(r.Warnings) {
 		fmt.Fprintf(&b, "  warning: %s\n", p)
 	}
 	return b.String()
@@ -125,7 +130,9 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, m := range te.Errors {
-				doc.report.Problems = append(doc.report.Problems, typeProblem(m))
+				p := typeProblem(m)
+				p.Path = doc.pathAt(body, "", p.Line)
+				doc.report.Problems = append(doc.report.Problems, p)
 			}
 		} else {
 			doc.report.Problems = append(doc.report.Problems, Problem{Message: err.Error()})
@@ -133,6 +140,10 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 	}
 	return doc
 }
+
+// Parsed reports whether the file was YAML at all, so that meaning-level
+// checks can run beside the problems already found.
+func (d *Document) Parsed() bool { return d.root != nil }
 
 // Report returns what was found so far.
 func (d *Document) Report() *Report { return d.report }

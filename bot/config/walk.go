@@ -293,3 +293,37 @@ func splitPath(p string) []string {
 	}
 	return out
 }
+
+// pathAt finds the key path of the deepest value on line, for decoding
+// errors that only carry a line.
+func (d *Document) pathAt(n *yaml.Node, path string, line int) string {
+	if line == 0 {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Line == line && v.Kind != yaml.ScalarNode {
+				return join(path, k.Value)
+			}
+			if p := d.pathAt(v, join(path, k.Value), line); p != "" {
+				return p
+			}
+			if k.Line == line {
+				return join(path, k.Value)
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := d.pathAt(c, fmt.Sprintf("%s[%d]", path, i), line); p != "" {
+				return p
+			}
+		}
+	case yaml.ScalarNode:
+		if n.Line == line {
+			return path
+		}
+	}
+	return ""
+}

@@ -80,7 +80,7 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	a.Policy = policy
 	a.Metrics = bot.NewMetrics(a.Registry)
 	a.Audit = audit.New(store.Client(), store.Key("audit"), cfg.Audit.MaxEntries, a.Log)
-	limiter := ratelimit.New(store.Client(), store.Key("ratelimit"), cfg.Limits.CommandsPerMinute, time.Minute, a.Log)
+	limiter := ratelimit.New(store.Client(), store.Key("ratelimit"), *cfg.Limits.CommandsPerMinute, time.Minute, a.Log)
 
 	prefix := ""
 	if len(cfg.Slack.Commands) > 0 {

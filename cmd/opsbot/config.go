@@ -27,8 +27,9 @@ type Config struct {
 
 // LimitsConfig protects opsbot from floods of commands.
 type LimitsConfig struct {
-	// CommandsPerMinute a single user may send; 0 turns the limit off.
-	CommandsPerMinute int `yaml:"commands_per_minute"`
+	// CommandsPerMinute a single user may send; 0 turns the limit off,
+	// leaving it out means 30.
+	CommandsPerMinute *int `yaml:"commands_per_minute"`
 }
 
 // AuditConfig sizes the audit trail.
@@ -45,8 +46,12 @@ type LogConfig struct {
 
 func (c *Config) applyDefaults() {
 	c.Slack = c.Slack.WithDefaults()
-	if c.Limits.CommandsPerMinute == 0 {
-		c.Limits.CommandsPerMinute = 30
+	if c.RBAC.DefaultRole == "" {
+		c.RBAC.DefaultRole = "viewer"
+	}
+	if c.Limits.CommandsPerMinute == nil {
+		n := 30
+		c.Limits.CommandsPerMinute = &n
 	}
 	if c.Audit.MaxEntries == 0 {
 		c.Audit.MaxEntries = 100_000
@@ -69,7 +74,7 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("redis", c.Redis.Validate(), false)
 	doc.AddErrors("http", c.HTTP.Validate(), false)
 	doc.AddErrors("rbac", c.RBAC.Validate(), false)
-	if c.Limits.CommandsPerMinute < 0 {
+	if *c.Limits.CommandsPerMinute < 0 {
 		doc.Problem("limits.commands_per_minute", "must not be negative (0 turns the limit off)")
 	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
@@ -103,7 +108,7 @@ func loadConfig(loader *config.Loader, name string, src io.Reader, forSlack bool
 	var cfg Config
 	doc := loader.Load(name, src, &cfg)
 	cfg.applyDefaults()
-	if doc.Report().OK() {
+	if doc.Parsed() {
 		cfg.validate(doc, forSlack)
 	}
 	return &cfg, doc

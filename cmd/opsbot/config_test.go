@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"opsbot/bot/config"
+	"opsbot/bot/golden"
+)
+
+// TestBrokenConfigs checks the report for each broken file against its
+// golden output. Update with: go test ./cmd/opsbot -run TestBrokenConfigs -update
+func TestBrokenConfigs(t *testing.T) {
+	files, err := filepath.Glob("testdata/config/broken-*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no broken configs found: %v", err)
+	}
+	files = append(files, "testdata/config/both-secret.yaml")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			m := NewMain(nil, &out, &errOut)
+			if err := m.ParseFlags([]string{"check-config", f}); err != nil {
+				t.Fatal(err)
+			}
+			err := m.Run(t.Context())
+			if err == nil {
+				t.Fatalf("check-config accepted %s", f)
+			}
+			if exitCode(err) != 3 {
+				t.Errorf("exit code %d, want 3", exitCode(err))
+			}
+			golden.Assert(t, strings.TrimSuffix(f, ".yaml")[len("testdata/"):]+".golden", []byte(err.Error()))
+		})
+	}
+}
+
+func TestExampleConfigIsValid(t *testing.T) {
+	t.Setenv("SLACK_APP_TOKEN", "xapp-1-A000-placeholder")
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-placeholder")
+	var out bytes.Buffer
+	m := NewMain(nil, &out, &out)
+	if err := m.ParseFlags([]string{"check-config", "../../config.example.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	if !strings.Contains(out.String(), "config is valid") {
+		t.Errorf("output = %q", out.String())
+	}
+}
+
+func TestSecretFromFileIsLoadedAndRedacted(t *testing.T) {
+	f, err := os.Open("testdata/config/valid-file-secret.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, doc := loadConfig(config.NewLoader(), "valid", f, true)
+	if !doc.Report().OK() {
+		t.Fatal(doc.Report())
+	}
+	if cfg.Slack.BotToken != "xoxb-from-file-0001" {
+		t.Errorf("bot token = %q", cfg.Slack.BotToken)
+	}
+	var logs bytes.Buffer
+	a, err := newApp(cfg, doc, newTestStore(t), nil, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Log.Error("failed talking to slack", "token", cfg.Slack.BotToken, "err", "auth with xapp-1-abc refused")
+	if strings.Contains(logs.String(), "xoxb-from-file") || strings.Contains(logs.String(), "xapp-1-abc") {
+		t.Errorf("secret reached the log: %s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "[REDACTED]") {
+		t.Errorf("log = %s", logs.String())
+	}
+}
+
+func TestUnknownSubcommandAndFlags(t *testing.T) {
+	for _, args := range [][]string{{"consle"}, {"console", "extra"}, {"-nope"}} {
+		m := NewMain(nil, &bytes.Buffer{}, &bytes.Buffer{})
+		err := m.ParseFlags(args)
+		if err == nil || exitCode(err) != 2 && !strings.Contains(err.Error(), "flag provided but not defined") {
+			t.Errorf("ParseFlags(%v) = %v", args, err)
+		}
+	}
+}
+
+func FuzzLoadConfig(f *testing.F) {
+	for _, name := range []string{"broken-keys.yaml", "broken-types.yaml", "valid-file-secret.yaml"} {
+		b, _ := os.ReadFile(filepath.Join("testdata/config", name))
+		f.Add(b)
+	}
+	b, _ := os.ReadFile("../../config.example.yaml")
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		loader := &config.Loader{Getenv: func(string) (string, bool) { return "", false }, ReadFile: func(string) ([]byte, error) { return nil, os.ErrNotExist }}
+		_, doc := loadConfig(loader, "fuzz", bytes.NewReader(data), true)
+		_ = doc.Report().String()
+	})
+}

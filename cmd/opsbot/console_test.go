@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"opsbot/bot"
+	"opsbot/bot/config"
+	"opsbot/bot/golden"
+)
+
+// TestConsoleTranscripts feeds each script under testdata/console to
+// `opsbot console` and compares what it prints. Update with:
+// go test ./cmd/opsbot -run TestConsoleTranscripts -update
+func TestConsoleTranscripts(t *testing.T) {
+	scripts, _ := filepath.Glob("testdata/console/*.txt")
+	if len(scripts) == 0 {
+		t.Fatal("no console scripts")
+	}
+	for _, s := range scripts {
+		t.Run(filepath.Base(s), func(t *testing.T) {
+			in, err := os.Open(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			var out, errOut bytes.Buffer
+			m := NewMain(in, &out, &errOut)
+			t.Setenv("OPSBOT_CONFIG", "")
+			if err := m.ParseFlags([]string{"console", "-as", "U0CONSOLE"}); err != nil {
+				t.Fatal(err)
+			}
+			m.ConfigPath = "testdata/console/absent.yaml" // does not exist: demo settings
+			if err := m.Run(t.Context()); err != nil {
+				t.Fatalf("console: %v\nstderr: %s", err, errOut.String())
+			}
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, strings.TrimSuffix(s, ".txt")[len("testdata/"):]+".golden", out.Bytes())
+		})
+	}
+}
+
+func TestConsoleLongLineAndEOF(t *testing.T) {
+	in := strings.NewReader("ping\n" + strings.Repeat("x", 20000) + "\nping\n")
+	var out bytes.Buffer
+	m := NewMain(in, &out, &bytes.Buffer{})
+	if err := m.ParseFlags([]string{"console"}); err != nil {
+		t.Fatal(err)
+	}
+	m.ConfigPath = filepath.Join(t.TempDir(), "absent.yaml")
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !strings.Contains(out.String(), "That line is longer than 16384 bytes") || strings.Count(out.String(), "pong") != 1 {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// demoApp builds the app with the demo settings on a real redis-server.
+func demoApp(t testing.TB) *App {
+	t.Helper()
+	cfg, doc := demo(config.NewLoader())
+	zero := 0
+	cfg.Limits.CommandsPerMinute = &zero
+	a, err := newApp(cfg, doc, newTestStore(t), nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestRBACEveryVerb runs every registered verb as a user of every role:
+// exactly the users below the verb's role are refused.
+func TestRBACEveryVerb(t *testing.T) {
+	a := demoApp(t)
+	users := map[bot.Role]string{bot.RoleViewer: "UNOBODY", bot.RoleResponder: "U1ALICE", bot.RoleOperator: "U2BOB", bot.RoleApprover: "U3CAROL", bot.RoleAdmin: "U0CONSOLE"}
+	cmds := a.Router.Commands()
+	if len(cmds) < 4 {
+		t.Fatalf("only %d commands registered", len(cmds))
+	}
+	for _, c := range cmds {
+		for _, role := range bot.Roles() {
+			_, err := a.Router.Dispatch(context.Background(), &bot.Request{UserID: users[role], Channel: "C1", Text: c.Verb, Trigger: bot.TriggerConsole})
+			denied := bot.ErrorCode(err) == bot.CodeForbidden
+			if denied != (role < c.Role) {
+				t.Errorf("%q as %s: denied=%v (err %v), command needs %s", c.Verb, role, denied, err, c.Role)
+			}
+		}
+	}
+}
