@@ -2,13 +2,61 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"time"
+
+	"opsbot/bot/httpserver"
+	"opsbot/bot/outbox"
+	"opsbot/bot/socketmode"
+	"opsbot/integrations/redisstore"
 )
+
+// drainTime is how long handlers in flight may finish at shutdown.
+const drainTime = 20 * time.Second
 
 // runSlack connects to Slack over Socket Mode and serves until ctx ends.
 func (m *Main) runSlack(ctx context.Context) error {
-	if _, _, err := m.readConfig(true); err != nil {
+	cfg, doc, err := m.readConfig(true)
+	if err != nil {
 		return err
 	}
-	return errors.New("the Slack transport is not built yet; use `opsbot console`")
+	if len(cfg.Redis.Addrs) == 0 {
+		return configError{report: "redis.addrs: `opsbot run` needs a Redis; set redis.addrs (the console alone can use an embedded one)\n"}
+	}
+	// Redis first: every replica decides in Redis what must happen once.
+	store, err := redisstore.Open(cfg.Redis)
+	if err != nil {
+		return err
+	}
+	m.onClose(store.Close)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = store.Ping(pctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("redis at %v does not answer: %w", cfg.Redis.Addrs, err)
+	}
+
+	api := socketmode.NewAPI(cfg.Slack)
+	groups := socketmode.NewGroupCache(api, time.Minute)
+	app, err := newApp(cfg, doc, store, groups, m.stderr)
+	if err != nil {
+		return err
+	}
+	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
+	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Registry, app.Log)
+
+	srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
+	srv.AddCheck("redis", pingStore(store))
+	srv.AddCheck("slack", transport.Ready)
+	addr, err := srv.Start()
+	if err != nil {
+		return err
+	}
+	m.onClose(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+	app.Log.Info("opsbot starting", "version", Version, "http", addr, "connections", cfg.Slack.Connections)
+	return transport.Run(ctx, drainTime)
 }

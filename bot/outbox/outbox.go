@@ -1,0 +1,220 @@
+// Package outbox delivers opsbot's messages to Slack: paced to about one
+// message per second per channel with a small burst, honouring 429
+// Retry-After, retrying server and network errors with backoff bounded by
+// the context, coalescing successive updates of one message, and turning
+// what exceeds Slack's limits into several messages or a file. Nothing is
+// dropped silently: a message that finally fails is logged, counted and
+// returned as an error the caller can report.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+)
+
+// API is the part of slack-go's client the outbox uses.
+type API interface {
+	PostMessageContext(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channel, user string, opts ...slack.MsgOption) (string, error)
+	UpdateMessageContext(ctx context.Context, channel, ts string, opts ...slack.MsgOption) (string, string, string, error)
+	UploadFileContext(ctx context.Context, p slack.UploadFileParameters) (*slack.FileSummary, error)
+}
+
+// Options tune pacing and retries; the zero value gives Slack's limits.
+type Options struct {
+	// PerSecond is the sustained posting rate per channel (default 1).
+	PerSecond float64
+	// Burst is how many messages may go at once before pacing (default 3).
+	Burst int
+	// Attempts is how many times a call is tried (default 5).
+	Attempts int
+	// Backoff is the first retry delay, doubled each time (default 250ms).
+	Backoff time.Duration
+}
+
+// Outbox sends to Slack. It is safe for concurrent use.
+type Outbox struct {
+	api  API
+	opts Options
+	log  *slog.Logger
+	reqs *prometheus.CounterVec
+
+	mu       sync.Mutex
+	channels map[string]*channelState
+	pending  map[string]*update
+}
+
+type channelState struct {
+	limiter *rate.Limiter
+	// blockedUntil is set by a 429: nothing goes to the channel before it.
+	blockedUntil time.Time
+}
+
+// New returns an outbox over api, registering its metrics with reg.
+func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Outbox {
+	if opts.PerSecond <= 0 {
+		opts.PerSecond = 1
+	}
+	if opts.Burst <= 0 {
+		opts.Burst = 3
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 5
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 250 * time.Millisecond
+	}
+	o := &Outbox{api: api, opts: opts, log: log, channels: map[string]*channelState{}, pending: map[string]*update{},
+		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "opsbot_slack_api_requests_total",
+			Help: "Slack Web API calls made by the outbox, by method and result code.",
+		}, []string{"method", "code"})}
+	reg.MustRegister(o.reqs)
+	return o
+}
+
+// state returns the pacing state of a channel.
+func (o *Outbox) state(channel string) *channelState {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s, ok := o.channels[channel]
+	if !ok {
+		s = &channelState{limiter: rate.NewLimiter(rate.Limit(o.opts.PerSecond), o.opts.Burst)}
+		o.channels[channel] = s
+	}
+	return s
+}
+
+// Backlog reports how long a new message to channel would wait for its
+// turn; callers use it to fold storms into digests instead of queueing.
+func (o *Outbox) Backlog(channel string) time.Duration {
+	s := o.state(channel)
+	r := s.limiter.Reserve()
+	d := r.Delay()
+	r.Cancel()
+	o.mu.Lock()
+	if until := time.Until(s.blockedUntil); until > d {
+		d = until
+	}
+	o.mu.Unlock()
+	return d
+}
+
+// wait blocks until channel may be sent to, or ctx ends.
+func (o *Outbox) wait(ctx context.Context, channel string) error {
+	s := o.state(channel)
+	for {
+		o.mu.Lock()
+		until := s.blockedUntil
+		o.mu.Unlock()
+		if d := time.Until(until); d > 0 {
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+			continue
+		}
+		return s.limiter.Wait(ctx)
+	}
+}
+
+// call runs one Web API call with pacing and retries. paced is false for
+// calls that do not post into the channel (uploads pace themselves).
+func (o *Outbox) call(ctx context.Context, method, channel string, f func(context.Context) error) error {
+	backoff := o.opts.Backoff
+	var err error
+	for attempt := 1; attempt <= o.opts.Attempts; attempt++ {
+		if werr := o.wait(ctx, channel); werr != nil {
+			return o.fail(method, channel, errors.Join(werr, err))
+		}
+		err = f(ctx)
+		code := resultCode(err)
+		o.reqs.WithLabelValues(method, code).Inc()
+		if err == nil {
+			return nil
+		}
+		var rl *slack.RateLimitedError
+		switch {
+		case errors.As(err, &rl):
+			o.mu.Lock()
+			s := o.channels[channel]
+			if until := time.Now().Add(rl.RetryAfter); until.After(s.blockedUntil) {
+				s.blockedUntil = until
+			}
+			o.mu.Unlock()
+			o.log.Warn("slack rate limited; waiting", "method", method, "channel", channel, "retry_after", rl.RetryAfter)
+		case retryable(err):
+			if serr := sleep(ctx, backoff); serr != nil {
+				return o.fail(method, channel, err)
+			}
+			backoff *= 2
+		default:
+			return o.fail(method, channel, err)
+		}
+	}
+	return o.fail(method, channel, err)
+}
+
+func (o *Outbox) fail(method, channel string, err error) error {
+	o.log.Error("slack call failed", "method", method, "channel", channel, "err", err)
+	return &Error{Method: method, Channel: channel, Err: err}
+}
+
+func retryable(err error) bool {
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		return sc.Code >= 500
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, net.ErrClosed)
+}
+
+func resultCode(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	var se slack.SlackErrorResponse
+	var ne net.Error
+	switch {
+	case errors.As(err, &rl):
+		return "ratelimited"
+	case errors.As(err, &sc):
+		return "http_" + itoa(sc.Code)
+	case errors.As(err, &se):
+		return se.Err
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return "network"
+	default:
+		return "error"
+	}
+}
+
+func itoa(n int) string {
+	if n < 0 || n > 999 {
+		return "xxx"
+	}
+	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,226 @@
+package socketmode
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"opsbot/bot"
+)
+
+var errInvalidAuth = slack.SlackErrorResponse{Err: "invalid_auth"}
+
+// viewTimeout leaves time to ack a submission within Slack's 3 s.
+const viewTimeout = 2500 * time.Millisecond
+
+// envelope acks first, then de-duplicates and hands the work to a
+// goroutine, so the event loop never waits on a handler.
+func (t *Transport) envelope(work context.Context, client *socketmode.Client, evt socketmode.Event) {
+	typ := string(evt.Type)
+	if evt.Request == nil {
+		t.m.envelopes.WithLabelValues(typ, "ignored").Inc()
+		if evt.Type == socketmode.EventTypeErrorBadMessage || evt.Type == socketmode.EventTypeIncomingError {
+			t.log.Warn("unreadable message from Slack ignored", "type", typ)
+		}
+		return
+	}
+	// A view submission is answered in its ack (validation errors), so
+	// it is handled before acking; everything else is acked at once.
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
+		t.inflight.Add(1)
+		go func() {
+			defer t.inflight.Done()
+			t.viewSubmission(work, client, evt.Request, cb)
+		}()
+		return
+	}
+	start := time.Now()
+	if err := client.Ack(*evt.Request); err != nil {
+		t.log.Warn("ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
+	}
+	t.m.ackSeconds.Observe(time.Since(start).Seconds())
+
+	req, id := t.request(evt)
+	if req == nil {
+		t.m.envelopes.WithLabelValues(typ, "ignored").Inc()
+		if evt.Type == socketmode.EventTypeEventsAPI {
+			t.maybeHome(work, evt)
+		}
+		return
+	}
+	t.inflight.Add(1)
+	go func() {
+		defer t.inflight.Done()
+		if !t.first(work, id, evt.Request.EnvelopeID) {
+			t.m.envelopes.WithLabelValues(typ, "duplicate").Inc()
+			return
+		}
+		t.m.envelopes.WithLabelValues(typ, "handled").Inc()
+		rep, err := t.router.Dispatch(work, req)
+		t.deliver(work, req, rep, err)
+	}()
+}
+
+// first reports whether this payload is seen for the first time. When the
+// store cannot say, it is handled: a rare double beats a lost command, and
+// state transitions are atomic in Redis anyway.
+func (t *Transport) first(ctx context.Context, id, envelopeID string) bool {
+	if id == "" {
+		id = "envelope:" + envelopeID
+	}
+	ok, err := t.dedupe.Once(ctx, "slack:"+id, t.cfg.DedupeTTL)
+	if err != nil {
+		t.log.Warn("could not check for a redelivered envelope; handling it", "id", id, "err", err)
+		return true
+	}
+	return ok
+}
+
+// request turns an envelope into a router request, with the id that
+// identifies its payload across redeliveries; nil when there is nothing
+// to route.
+func (t *Transport) request(evt socketmode.Event) (*bot.Request, string) {
+	switch data := evt.Data.(type) {
+	case slack.SlashCommand:
+		return &bot.Request{UserID: data.UserID, UserName: data.UserName, Channel: data.ChannelID,
+			Text: commandText(data.Command, data.Text, t.cfg.Commands), Trigger: bot.TriggerSlash,
+			TriggerID: data.TriggerID, ResponseURL: data.ResponseURL}, "trigger:" + data.TriggerID
+	case slackevents.EventsAPIEvent:
+		return t.eventRequest(data)
+	case slack.InteractionCallback:
+		if data.Type != slack.InteractionTypeBlockActions || len(data.ActionCallback.BlockActions) == 0 {
+			return nil, ""
+		}
+		a := data.ActionCallback.BlockActions[0]
+		ch := data.Channel.ID
+		if ch == "" {
+			ch = data.Container.ChannelID
+		}
+		msgTS := data.Container.MessageTs
+		if msgTS == "" {
+			msgTS = data.Message.Timestamp
+		}
+		return &bot.Request{UserID: data.User.ID, UserName: data.User.Name, Channel: ch, Thread: data.Message.ThreadTimestamp,
+			Trigger: bot.TriggerAction, TriggerID: data.TriggerID, ResponseURL: data.ResponseURL,
+			Action: &bot.Action{ID: a.ActionID, Value: a.Value, MessageTS: msgTS, BlockID: a.BlockID}}, "trigger:" + data.TriggerID
+	}
+	return nil, ""
+}
+
+func (t *Transport) eventRequest(e slackevents.EventsAPIEvent) (*bot.Request, string) {
+	id := ""
+	if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		id = "event:" + cb.EventID
+	}
+	switch ev := e.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if ev.BotID != "" || ev.User == t.botUserID {
+			return nil, ""
+		}
+		thread := ev.ThreadTimeStamp
+		if thread == "" {
+			thread = ev.TimeStamp
+		}
+		return &bot.Request{UserID: ev.User, Channel: ev.Channel, Thread: thread, Text: t.stripMention(ev.Text), Trigger: bot.TriggerMention}, id
+	case *slackevents.MessageEvent:
+		if ev.ChannelType != "im" || ev.BotID != "" || ev.SubType != "" || ev.User == "" || ev.User == t.botUserID {
+			return nil, ""
+		}
+		return &bot.Request{UserID: ev.User, Channel: ev.Channel, Thread: ev.ThreadTimeStamp, Text: t.stripMention(ev.Text), Trigger: bot.TriggerDM}, id
+	}
+	return nil, ""
+}
+
+// stripMention removes "<@UBOT>" from the text of a mention.
+func (t *Transport) stripMention(text string) string {
+	text = strings.TrimSpace(text)
+	for _, m := range []string{"<@" + t.botUserID + ">", "<@" + t.botUserID + "|"} {
+		if i := strings.Index(text, m); i >= 0 {
+			end := strings.IndexByte(text[i:], '>')
+			text = strings.TrimSpace(text[:i] + " " + text[i+end+1:])
+		}
+	}
+	return text
+}
+
+// commandText prefixes the text of an alias slash command with its verb
+// group: "/incident ack INC-4" reads as "incident ack INC-4".
+func commandText(command, text string, commands []string) string {
+	if len(commands) > 0 && command == commands[0] {
+		return text
+	}
+	return strings.TrimPrefix(command, "/") + " " + text
+}
+
+// viewMeta wraps a handler's private metadata with where the modal was
+// opened from, so the submission can answer there.
+type viewMeta struct {
+	Channel string `json:"c,omitempty"`
+	Thread  string `json:"t,omitempty"`
+	Meta    string `json:"m,omitempty"`
+}
+
+func (t *Transport) viewSubmission(work context.Context, client *socketmode.Client, env *socketmode.Request, cb slack.InteractionCallback) {
+	var meta viewMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil {
+		meta.Meta = cb.View.PrivateMetadata
+	}
+	values := map[string]map[string]string{}
+	for block, actions := range cb.View.State.Values {
+		values[block] = map[string]string{}
+		for action, v := range actions {
+			values[block][action] = actionValue(v)
+		}
+	}
+	req := &bot.Request{UserID: cb.User.ID, Channel: meta.Channel, Thread: meta.Thread, Trigger: bot.TriggerView, TriggerID: cb.TriggerID,
+		View: &bot.ViewSubmission{CallbackID: cb.View.CallbackID, ViewID: cb.View.ID, PrivateMetadata: meta.Meta, Values: values}}
+	if !t.first(work, "trigger:"+cb.TriggerID+":"+cb.View.ID, env.EnvelopeID) {
+		_ = client.Ack(*env)
+		t.m.envelopes.WithLabelValues("view_submission", "duplicate").Inc()
+		return
+	}
+	ctx, cancel := context.WithTimeout(work, viewTimeout)
+	rep, err := t.router.Dispatch(ctx, req)
+	cancel()
+	if err == nil && rep != nil && len(rep.ViewErrors) > 0 {
+		_ = client.Ack(*env, slack.NewErrorsViewSubmissionResponse(rep.ViewErrors))
+		t.m.envelopes.WithLabelValues("view_submission", "rejected").Inc()
+		return
+	}
+	_ = client.Ack(*env)
+	t.m.envelopes.WithLabelValues("view_submission", "handled").Inc()
+	if req.Channel == "" {
+		req.Channel = cb.User.ID // answer in a DM
+	}
+	t.deliver(work, req, rep, err)
+}
+
+func actionValue(v slack.BlockAction) string {
+	switch {
+	case v.Value != "":
+		return v.Value
+	case v.SelectedOption.Value != "":
+		return v.SelectedOption.Value
+	case v.SelectedUser != "":
+		return v.SelectedUser
+	case v.SelectedChannel != "":
+		return v.SelectedChannel
+	case v.SelectedDate != "":
+		return v.SelectedDate
+	case len(v.SelectedOptions) > 0:
+		var out []string
+		for _, o := range v.SelectedOptions {
+			out = append(out, o.Value)
+		}
+		return strings.Join(out, ",")
+	case len(v.SelectedUsers) > 0:
+		return strings.Join(v.SelectedUsers, ",")
+	}
+	return ""
+}
+
