@@ -223,4 +223,3 @@ func actionValue(v slack.BlockAction) string {
 	}
 	return ""
 }
-
