@@ -58,8 +58,10 @@ func (t *Transport) envelope(work context.Context, client *socketmode.Client, ev
 		defer t.inflight.Done()
 		if !t.first(work, id, evt.Request.EnvelopeID) {
 			t.m.envelopes.WithLabelValues(typ, "duplicate").Inc()
+			t.log.Debug("redelivered envelope dropped", "envelope", evt.Request.EnvelopeID, "id", id)
 			return
 		}
+		t.log.Debug("envelope", "type", typ, "envelope", evt.Request.EnvelopeID, "id", id, "user", req.UserID, "channel", req.Channel)
 		t.m.envelopes.WithLabelValues(typ, "handled").Inc()
 		rep, err := t.router.Dispatch(work, req)
 		t.deliver(work, req, rep, err)
