@@ -108,9 +108,12 @@ func (o *Outbox) Backlog(channel string) time.Duration {
 	return d
 }
 
-// wait blocks until channel may be sent to, or ctx ends.
-func (o *Outbox) wait(ctx context.Context, channel string) error {
-	s := o.state(channel)
+// wait blocks until channel may be posted to, or ctx ends.
+func (o *Outbox) wait(ctx context.Context, channel string) error { return o.waitKey(ctx, channel, true) }
+
+// waitKey waits out a 429 on key and, when paced, the key's rate limit.
+func (o *Outbox) waitKey(ctx context.Context, key string, paced bool) error {
+	s := o.state(key)
 	for {
 		o.mu.Lock()
 		until := s.blockedUntil
@@ -121,17 +124,28 @@ func (o *Outbox) wait(ctx context.Context, channel string) error {
 			}
 			continue
 		}
+		if !paced {
+			return nil
+		}
 		return s.limiter.Wait(ctx)
 	}
 }
 
-// call runs one Web API call with pacing and retries. paced is false for
-// calls that do not post into the channel (uploads pace themselves).
+// unpaced lists the calls that are not paced per channel: Slack limits
+// them per method or per response_url, not per channel. They still honour
+// a 429's Retry-After.
+var unpaced = map[string]bool{"chat.postEphemeral": true, "response_url": true}
+
+// call runs one Web API call with pacing and retries.
 func (o *Outbox) call(ctx context.Context, method, channel string, f func(context.Context) error) error {
 	backoff := o.opts.Backoff
 	var err error
+	key := channel
+	if unpaced[method] {
+		key = method
+	}
 	for attempt := 1; attempt <= o.opts.Attempts; attempt++ {
-		if werr := o.wait(ctx, channel); werr != nil {
+		if werr := o.waitKey(ctx, key, !unpaced[method]); werr != nil {
 			return o.fail(method, channel, errors.Join(werr, err))
 		}
 		err = f(ctx)
@@ -144,7 +158,7 @@ func (o *Outbox) call(ctx context.Context, method, channel string, f func(contex
 		switch {
 		case errors.As(err, &rl):
 			o.mu.Lock()
-			s := o.channels[channel]
+			s := o.channels[key]
 			if until := time.Now().Add(rl.RetryAfter); until.After(s.blockedUntil) {
 				s.blockedUntil = until
 			}

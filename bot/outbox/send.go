@@ -153,7 +153,7 @@ func (o *Outbox) Respond(ctx context.Context, client *http.Client, url string, m
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	return o.call(ctx, "response_url", "response_url", func(ctx context.Context) error {
+	return o.call(ctx, "response_url", url, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
 			return err

@@ -40,9 +40,7 @@ func (t *Transport) envelope(work context.Context, client *socketmode.Client, ev
 		return
 	}
 	start := time.Now()
-	if err := client.Ack(*evt.Request); err != nil {
-		t.log.Warn("ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
-	}
+	t.ack(client, evt.Request, nil)
 	t.m.ackSeconds.Observe(time.Since(start).Seconds())
 
 	req, id := t.request(evt)
@@ -66,6 +64,20 @@ func (t *Transport) envelope(work context.Context, client *socketmode.Client, ev
 		rep, err := t.router.Dispatch(work, req)
 		t.deliver(work, req, rep, err)
 	}()
+}
+
+// ackWait bounds how long an ack may wait for the connection's writer.
+// Between connections slack-go's writer is gone; blocking there would stall
+// the event loop and with it slack-go's reconnect. An ack lost this way is
+// made good by Slack's redelivery, which de-duplication absorbs.
+const ackWait = 250 * time.Millisecond
+
+func (t *Transport) ack(client *socketmode.Client, env *socketmode.Request, payload any) {
+	ctx, cancel := context.WithTimeout(context.Background(), ackWait)
+	defer cancel()
+	if err := client.AckCtx(ctx, env.EnvelopeID, payload); err != nil {
+		t.log.Warn("ack not sent", "envelope", env.EnvelopeID, "err", err)
+	}
 }
 
 // first reports whether this payload is seen for the first time. When the
@@ -182,7 +194,7 @@ func (t *Transport) viewSubmission(work context.Context, client *socketmode.Clie
 	req := &bot.Request{UserID: cb.User.ID, Channel: meta.Channel, Thread: meta.Thread, Trigger: bot.TriggerView, TriggerID: cb.TriggerID,
 		View: &bot.ViewSubmission{CallbackID: cb.View.CallbackID, ViewID: cb.View.ID, PrivateMetadata: meta.Meta, Values: values}}
 	if !t.first(work, "trigger:"+cb.TriggerID+":"+cb.View.ID, env.EnvelopeID) {
-		_ = client.Ack(*env)
+		t.ack(client, env, nil)
 		t.m.envelopes.WithLabelValues("view_submission", "duplicate").Inc()
 		return
 	}
@@ -190,11 +202,11 @@ func (t *Transport) viewSubmission(work context.Context, client *socketmode.Clie
 	rep, err := t.router.Dispatch(ctx, req)
 	cancel()
 	if err == nil && rep != nil && len(rep.ViewErrors) > 0 {
-		_ = client.Ack(*env, slack.NewErrorsViewSubmissionResponse(rep.ViewErrors))
+		t.ack(client, env, slack.NewErrorsViewSubmissionResponse(rep.ViewErrors))
 		t.m.envelopes.WithLabelValues("view_submission", "rejected").Inc()
 		return
 	}
-	_ = client.Ack(*env)
+	t.ack(client, env, nil)
 	t.m.envelopes.WithLabelValues("view_submission", "handled").Inc()
 	if req.Channel == "" {
 		req.Channel = cb.User.ID // answer in a DM

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"opsbot/bot/slackemu"
+)
+
+const noLimit = "limits:\n  commands_per_minute: 0\n"
+
+// BenchmarkSlackRoundTrip measures, through the local Slack on loopback
+// with a real redis-server and the built binary: the ack latency Slack
+// sees (envelope written → ack read) and the command → reply latency
+// (envelope written → reply posted to the response_url), p50 and p99.
+//
+//	go test ./cmd/opsbot -run '^$' -bench SlackRoundTrip -benchtime 2000x
+func BenchmarkSlackRoundTrip(b *testing.B) {
+	for _, tc := range []struct{ name, user, text, want string }{
+		{"ping", "U2", "ping", "pong"},
+		{"redis-read", "U1", "audit 1", "Audit trail"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := startE2E(b, noLimit)
+			ctx := context.Background()
+			replies := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				seq := e.slack.MessageSeq()
+				start := time.Now()
+				if _, err := e.slack.SlashCommand(tc.user, "C1", "/ops", tc.text); err != nil {
+					b.Fatal(err)
+				}
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				_, err := e.slack.WaitForMessageAfter(wctx, seq, func(m slackemu.Message) bool { return strings.Contains(m.Text, tc.want) })
+				cancel()
+				if err != nil {
+					b.Fatalf("reply %d: %v", i, err)
+				}
+				replies = append(replies, time.Since(start))
+			}
+			b.StopTimer()
+			var acks []time.Duration
+			for _, a := range e.slack.Acks() {
+				acks = append(acks, a.Latency)
+			}
+			report(b, "ack", acks)
+			report(b, "reply", replies)
+		})
+	}
+}
+
+func report(b *testing.B, name string, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	q := func(p float64) float64 { return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.50), name+"-p50-ms")
+	b.ReportMetric(q(0.99), name+"-p99-ms")
+}
+
+// BenchmarkStartToConnected measures the time from starting `opsbot run`
+// to its Socket Mode connection being open, and the resident memory of the
+// connected, idle process.
+//
+//	go test ./cmd/opsbot -run '^$' -bench StartToConnected -benchtime 10x
+func BenchmarkStartToConnected(b *testing.B) {
+	var rss []float64
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		e := startE2E(b, "")
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "last-start-ms")
+		time.Sleep(2 * time.Second) // idle, so RSS is the steady state
+		if kb, err := rssKB(e.cmd.Process.Pid); err == nil {
+			rss = append(rss, float64(kb)/1024)
+		}
+		e.stop(b)
+	}
+	if len(rss) > 0 {
+		sort.Float64s(rss)
+		b.ReportMetric(rss[len(rss)/2], "idle-rss-MB")
+	}
+}
+
+func rssKB(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS")
+}
+
+// TestE2EThousandCommandsAcrossReconnects sends 1,000 commands and cuts the
+// connection every 50 (alternately a refresh_requested disconnect and an
+// abrupt drop): every command is answered exactly once.
+func TestE2EThousandCommandsAcrossReconnects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: 1,000 commands")
+	}
+	const n, every = 1000, 50
+	e := startE2E(t, noLimit, slackemu.WithRedeliveryDelay(500*time.Millisecond))
+	for i := 0; i < n; i++ {
+		if i > 0 && i%every == 0 {
+			before := e.slack.ConnectCount()
+			if (i/every)%2 == 0 {
+				e.slack.DropConnections()
+			} else {
+				e.slack.Disconnect("refresh_requested")
+			}
+			// Go on sending while opsbot reconnects (those envelopes queue,
+			// as at Slack), but make sure each cut really forced one.
+			if _, err := e.slack.SlashCommand("U2", "C1", "/ops", fmt.Sprintf("probe-%d", i)); err != nil {
+				t.Fatal(err)
+			}
+			waitReconnect(t, e, before)
+			continue
+		}
+		if _, err := e.slack.SlashCommand("U2", "C1", "/ops", fmt.Sprintf("probe-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := make([]int, n)
+	var mu sync.Mutex
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		for i := range counts {
+			counts[i] = 0
+		}
+		for _, p := range e.slack.ResponsePosts() {
+			body := string(p.Body)
+			if j := strings.Index(body, `command \"probe-`); j >= 0 {
+				rest := body[j+len(`command \"probe-`):]
+				k, err := strconv.Atoi(rest[:strings.IndexByte(rest, '\\')])
+				if err == nil && k < n {
+					counts[k]++
+				}
+			}
+		}
+		lost, dup := 0, 0
+		for _, c := range counts {
+			if c == 0 {
+				lost++
+			}
+			if c > 1 {
+				dup++
+			}
+		}
+		mu.Unlock()
+		if lost == 0 || time.Now().After(deadline) {
+			if lost != 0 || dup != 0 {
+				t.Fatalf("%d of %d commands lost, %d answered more than once; %d acks, %d envelopes, %d response posts\n%s", lost, n, dup, len(e.slack.Acks()), len(e.slack.Envelopes()), len(e.slack.ResponsePosts()), tail(e.logs.String(), 20))
+			}
+			t.Logf("%d commands, %d connection cuts: 0 lost, 0 duplicated (%d connections opened)", n, n/every-1, e.slack.ConnectCount())
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func waitReconnect(t *testing.T, e *e2e, before int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for e.slack.ConnectCount() == before {
+		if ctx.Err() != nil {
+			t.Fatalf("opsbot did not reconnect\n%s", tail(e.logs.String(), 20))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := e.slack.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+}
