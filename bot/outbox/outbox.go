@@ -109,7 +109,9 @@ func (o *Outbox) Backlog(channel string) time.Duration {
 }
 
 // wait blocks until channel may be posted to, or ctx ends.
-func (o *Outbox) wait(ctx context.Context, channel string) error { return o.waitKey(ctx, channel, true) }
+func (o *Outbox) wait(ctx context.Context, channel string) error {
+	return o.waitKey(ctx, channel, true)
+}
 
 // waitKey waits out a 429 on key and, when paced, the key's rate limit.
 func (o *Outbox) waitKey(ctx context.Context, key string, paced bool) error {

@@ -62,7 +62,9 @@ func report(b *testing.B, name string, d []time.Duration) {
 		return
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	q := func(p float64) float64 { return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000 }
+	q := func(p float64) float64 {
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000
+	}
 	b.ReportMetric(q(0.50), name+"-p50-ms")
 	b.ReportMetric(q(0.99), name+"-p99-ms")
 }
