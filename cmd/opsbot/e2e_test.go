@@ -125,7 +125,12 @@ func TestE2ERateLimitedPostIsDelayedNotLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitFor(t, "the rate-limited reply", contains("pong"))
+	// The emulator stores the message just before it records the call.
 	calls := e.slack.CallsTo("chat.postMessage")
+	for deadline := time.Now().Add(5 * time.Second); len(calls) < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		calls = e.slack.CallsTo("chat.postMessage")
+	}
 	if len(calls) < 2 || calls[0].Status != 429 {
 		t.Fatalf("calls = %+v, want a 429 then a success", calls)
 	}
