@@ -174,3 +174,23 @@ func TestE2EBadTokenStopsWithAClearMessage(t *testing.T) {
 		t.Errorf("output = %s", out)
 	}
 }
+
+func TestE2EAppHomeIsPublished(t *testing.T) {
+	e := startE2E(t, "")
+	if _, err := e.slack.HomeOpened("U2"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if v, ok := e.slack.HomeView("U2"); ok {
+			if v.Type != "home" || !strings.Contains(string(v.Blocks), "/ops help") {
+				t.Errorf("home view = %s", v.Blocks)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no home view published\n%s", tail(e.logs.String(), 20))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
