@@ -208,3 +208,25 @@ func TestPostEphemeralAndPermalink(t *testing.T) {
 		t.Fatalf("permalink of unknown message: %v", err)
 	}
 }
+
+func TestPinsAdd(t *testing.T) {
+	s := newTestServer(t)
+	api := newAPI(t, s, s.BotToken())
+	_, ts, err := api.PostMessage("C1", slack.MsgOptionText("pin me", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := slack.NewRefToMessage("C1", ts)
+	if err := api.AddPin("C1", ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := api.AddPin("C1", ref); err == nil || err.Error() != "already_pinned" {
+		t.Errorf("second pin = %v", err)
+	}
+	if m, _ := s.Message("C1", ts); !m.Pinned {
+		t.Error("message not pinned")
+	}
+	if err := api.AddPin("C1", slack.NewRefToMessage("C1", "1.2")); err == nil || err.Error() != "message_not_found" {
+		t.Errorf("pin of unknown message = %v", err)
+	}
+}

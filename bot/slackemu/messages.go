@@ -21,6 +21,7 @@ type Message struct {
 	Ephemeral      bool   // visible to EphemeralUser only
 	EphemeralUser  string // target of an ephemeral message
 	Deleted        bool
+	Pinned         bool     // pinned with pins.add
 	Edits          int      // how many times it was updated
 	Files          []string // file IDs shared with the message
 	ReplyBroadcast bool

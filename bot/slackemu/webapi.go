@@ -53,6 +53,7 @@ func apiMethods() map[string]apiMethod {
 		"chat.postEphemeral":           bot((*Server).chatPostEphemeral),
 		"chat.delete":                  bot((*Server).chatDelete),
 		"chat.getPermalink":            bot((*Server).chatGetPermalink),
+		"pins.add":                     bot((*Server).pinsAdd),
 		"conversations.create":         bot((*Server).conversationsCreate),
 		"conversations.invite":         bot((*Server).conversationsInvite),
 		"conversations.info":           bot((*Server).conversationsInfo),
