@@ -50,6 +50,9 @@ type Outbox struct {
 	mu       sync.Mutex
 	channels map[string]*channelState
 	pending  map[string]*update
+	// dms maps a user id posted to as a channel to the DM channel Slack
+	// answered with, since chat.update needs the real channel.
+	dms map[string]string
 }
 
 type channelState struct {
@@ -72,7 +75,7 @@ func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Ou
 	if opts.Backoff <= 0 {
 		opts.Backoff = 250 * time.Millisecond
 	}
-	o := &Outbox{api: api, opts: opts, log: log, channels: map[string]*channelState{}, pending: map[string]*update{},
+	o := &Outbox{api: api, opts: opts, log: log, channels: map[string]*channelState{}, pending: map[string]*update{}, dms: map[string]string{},
 		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsbot_slack_api_requests_total",
 			Help: "Slack Web API calls made by the outbox, by method and result code.",

@@ -144,3 +144,19 @@ func value(t *testing.T, reg *prometheus.Registry, method, code string) float64 
 	}
 	return 0
 }
+
+func TestUpdateOfADMPostedToAUserID(t *testing.T) {
+	o, s, _ := setup(t, outbox.Options{})
+	ctx := context.Background()
+	ts, err := o.Post(ctx, bot.Message{Channel: "U2", Text: "you are paged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Update(ctx, "U2", ts, bot.Message{Text: "acknowledged"}); err != nil {
+		t.Fatalf("update by user id: %v", err)
+	}
+	dm, _ := s.DMChannel("U2")
+	if m, _ := s.Message(dm, ts); m.Text != "acknowledged" {
+		t.Errorf("DM text = %q", m.Text)
+	}
+}

@@ -58,13 +58,21 @@ func (o *Outbox) postOne(ctx context.Context, m bot.Message) (string, error) {
 		})
 		return ts, err
 	}
+	var channel string
 	err := o.call(ctx, "chat.postMessage", m.Channel, func(ctx context.Context) error {
 		var err error
-		_, ts, err = o.api.PostMessageContext(ctx, m.Channel, opts...)
+		channel, ts, err = o.api.PostMessageContext(ctx, m.Channel, opts...)
 		return err
 	})
+	if err == nil && channel != "" && channel != m.Channel && isUserID(m.Channel) {
+		o.mu.Lock()
+		o.dms[m.Channel] = channel
+		o.mu.Unlock()
+	}
 	return ts, err
 }
+
+func isUserID(s string) bool { return len(s) > 1 && (s[0] == 'U' || s[0] == 'W') }
 
 func (o *Outbox) postAsFile(ctx context.Context, m bot.Message) (string, error) {
 	ts, err := o.postOne(ctx, bot.Message{Channel: m.Channel, Thread: m.Thread, EphemeralTo: m.EphemeralTo,
@@ -91,8 +99,11 @@ type update struct {
 // while an earlier one waits for its turn are coalesced: only the newest
 // content is sent, and every caller gets that send's result.
 func (o *Outbox) Update(ctx context.Context, channel, ts string, m bot.Message) error {
-	key := channel + "/" + ts
 	o.mu.Lock()
+	if dm, ok := o.dms[channel]; ok {
+		channel = dm
+	}
+	key := channel + "/" + ts
 	if u, ok := o.pending[key]; ok {
 		u.msg = m
 		o.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/slack-go/slack"
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
@@ -20,7 +21,10 @@ import (
 	"opsbot/bot/ratelimit"
 	"opsbot/bot/rbac"
 	"opsbot/commands/core"
+	"opsbot/commands/incident"
+	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
+	"opsbot/jobs/loop"
 )
 
 // App is everything a transport needs, wired by hand: the store, the
@@ -35,6 +39,27 @@ type App struct {
 	Policy   *rbac.Policy
 	Audit    *audit.Log
 	Metrics  *bot.Metrics
+
+	// Loop runs escalations, reminders and handoffs; Start starts it.
+	Loop      *loop.Loop
+	Oncall    *oncall.Service
+	Incidents *incident.Service
+	// Home lists the App Home sections the domains offer, by title.
+	Home []HomeSection
+}
+
+// HomeSection is one part of a user's App Home.
+type HomeSection struct {
+	Title  string
+	Render func(ctx context.Context, userID string) ([]slack.Block, error)
+}
+
+// Surface is what a transport offers the domains: a chat to post through
+// and, in Slack, workspace chores (nil in the console).
+type Surface struct {
+	Chat       bot.Chat
+	Channels   incident.Channels
+	UserGroups oncall.UserGroups
 }
 
 // readConfig loads the config file. For the console a missing default
@@ -69,7 +94,7 @@ func newLogger(cfg LogConfig, w io.Writer, r *logging.Redactor) *slog.Logger {
 
 // newApp wires the router, middleware and the commands every transport
 // offers. groups resolves Slack user groups for RBAC (nil in the console).
-func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups rbac.GroupResolver, logOut io.Writer) (*App, error) {
+func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups rbac.GroupResolver, surf Surface, logOut io.Writer) (*App, error) {
 	red := logging.NewRedactor(doc.Secrets())
 	a := &App{Config: cfg, Redactor: red, Log: newLogger(cfg.Log, logOut, red), Store: store, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -94,7 +119,66 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	if err := a.Router.Register(cmds...); err != nil {
 		return nil, err
 	}
+	if err := a.addIncidentDesk(cfg, surf); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// addIncidentDesk wires incidents and on-call. Escalations, status
+// reminders and handoffs are steps of one loop; every replica polls it and
+// Redis decides who runs each step.
+func (a *App) addIncidentDesk(cfg *Config, surf Surface) error {
+	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry})
+	oc, err := oncall.New(cfg.Oncall, oncall.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Groups: surf.UserGroups,
+		Audit: a.Audit, Log: a.Log, Metrics: a.Registry})
+	if err != nil {
+		return fmt.Errorf("on-call: %w", err)
+	}
+	inc, err := incident.New(cfg.Incident, incident.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Pager: oc,
+		Channels: surf.Channels, Log: a.Log, Metrics: a.Registry})
+	if err != nil {
+		return fmt.Errorf("incidents: %w", err)
+	}
+	oc.OnAcknowledge(inc.AcknowledgeFromPage) // acknowledging a page acknowledges its incident
+	a.Oncall, a.Incidents = oc, inc
+	if err := a.Router.Register(append(inc.Commands(), oc.Commands()...)...); err != nil {
+		return err
+	}
+	a.Router.Describe("incident", incident.Describe)
+	a.Router.Describe("oncall", oncall.Describe)
+	if err := a.Router.RegisterAction(append(inc.Actions(), oc.Actions()...)...); err != nil {
+		return err
+	}
+	if err := a.Router.RegisterView(inc.Views()...); err != nil {
+		return err
+	}
+	for _, steps := range []map[string]func(context.Context, string, string) error{inc.Steps(), oc.Steps()} {
+		for kind, h := range steps {
+			if err := a.Loop.Handle(kind, h); err != nil {
+				return err
+			}
+		}
+	}
+	a.Home = append(a.Home, HomeSection{"Open incidents I'm in", inc.HomeSection}, HomeSection{"My next on-call shifts", oc.HomeSection})
+	return nil
+}
+
+// Start starts the background work: the first handoff check per schedule
+// and the step loop. The returned channel closes when the loop has stopped
+// after ctx ends.
+func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
+	if err := a.Oncall.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start on-call: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.Loop.Run(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("step loop stopped", "err", err)
+		}
+	}()
+	return done, nil
 }
 
 // pingStore is the readiness check for Redis.

@@ -10,6 +10,8 @@ import (
 	"opsbot/bot/httpserver"
 	"opsbot/bot/rbac"
 	"opsbot/bot/socketmode"
+	"opsbot/commands/incident"
+	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
 )
 
@@ -23,6 +25,9 @@ type Config struct {
 	Limits LimitsConfig      `yaml:"limits"`
 	Audit  AuditConfig       `yaml:"audit"`
 	Log    LogConfig         `yaml:"log"`
+
+	Incident incident.Config `yaml:"incident"`
+	Oncall   oncall.Config   `yaml:"oncall"`
 }
 
 // LimitsConfig protects opsbot from floods of commands.
@@ -74,6 +79,13 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("redis", c.Redis.Validate(), false)
 	doc.AddErrors("http", c.HTTP.Validate(), false)
 	doc.AddErrors("rbac", c.RBAC.Validate(), false)
+	doc.AddErrors("incident", c.Incident.Validate(), false)
+	doc.AddErrors("oncall", c.Oncall.Validate(), false)
+	for sev, target := range c.Incident.PageTargets() {
+		if !c.Oncall.HasTarget(target) {
+			doc.Problem("incident.severities."+sev+".page", "%q is neither an oncall schedule nor an escalation policy", target)
+		}
+	}
 	if *c.Limits.CommandsPerMinute < 0 {
 		doc.Problem("limits.commands_per_minute", "must not be negative (0 turns the limit off)")
 	}
@@ -131,6 +143,20 @@ rbac:
 log:
   level: warn
   format: text
+oncall:
+  people: {console: U0CONSOLE, alice: U1ALICE, bob: U2BOB, carol: U3CAROL}
+  schedules:
+    - {name: sre, zone: Europe/Berlin, users: [U1ALICE, U2BOB, U0CONSOLE], shift: 1w, handoff: "monday 09:00", start: "2026-01-05", user_group: sre-oncall, channel: C0SRE, escalation_policy: sre-urgent}
+    - {name: dba, zone: America/New_York, users: [U3CAROL, U2BOB], shift: 24h, handoff: "10:00", start: "2026-01-05"}
+  policies:
+    - name: sre-urgent
+      levels: [{schedule: sre, after: 5m}, {users: [U3CAROL], after: 10m}]
+incident:
+  time_zone: Europe/Berlin
+  severities:
+    sev1: {page: sre-urgent, update_every: 30m}
+    sev2: {page: sre, update_every: 1h}
+    sev3: {update_every: 4h}
 `
 
 func demo(loader *config.Loader) (*Config, *config.Document) {

@@ -68,7 +68,7 @@ func TestSecretFromFileIsLoadedAndRedacted(t *testing.T) {
 		t.Errorf("bot token = %q", cfg.Slack.BotToken)
 	}
 	var logs bytes.Buffer
-	a, err := newApp(cfg, doc, newTestStore(t), nil, &logs)
+	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: &lateChat{}}, &logs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,8 @@ func (m *Main) runConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(cfg, doc, store, nil, m.stderr)
+	chat := &lateChat{}
+	app, err := newApp(cfg, doc, store, nil, Surface{Chat: chat}, m.stderr)
 	if err != nil {
 		return err
 	}
@@ -38,6 +39,7 @@ func (m *Main) runConsole(ctx context.Context) error {
 		prompt = "opsbot> "
 	}
 	c := console.New(app.Router, m.stdout, console.Options{User: m.As, Channel: m.Channel, Prompt: prompt, Log: app.Log})
+	chat.Set(c)
 	if m.HTTP {
 		srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 		srv.AddCheck("redis", pingStore(store))
@@ -53,7 +55,18 @@ func (m *Main) runConsole(ctx context.Context) error {
 		fmt.Fprintf(m.stdout, "metrics and health on http://%s\n", addr)
 	}
 	fmt.Fprintf(m.stdout, "opsbot %s console: %s; state in %s.\nYou are %s. Type `help`, or `quit` to leave.\n", Version, source, where, m.As)
-	return c.Run(ctx, m.stdin)
+	// The step loop (escalations, reminders, handoffs) runs beside the
+	// session and stops with it.
+	bg, stop := context.WithCancel(ctx)
+	done, err := app.Start(bg)
+	if err != nil {
+		stop()
+		return err
+	}
+	err = c.Run(ctx, m.stdin)
+	stop()
+	<-done
+	return err
 }
 
 // consoleStore connects to the configured Redis when it answers, and

@@ -69,7 +69,7 @@ func demoApp(t testing.TB) *App {
 	cfg, doc := demo(config.NewLoader())
 	zero := 0
 	cfg.Limits.CommandsPerMinute = &zero
-	a, err := newApp(cfg, doc, newTestStore(t), nil, &bytes.Buffer{})
+	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: &lateChat{}}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func startE2E(tb testing.TB, extraConfig string, opts ...slackemu.Option) *e2e {
   bot_token: %s
   api_url: %s
   commands: [/ops, /incident]
-  watchdog: 10s
+  watchdog: 30s
 redis:
   addrs: [%s]
 http:

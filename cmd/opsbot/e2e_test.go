@@ -44,7 +44,7 @@ func TestE2ESlashMentionDMAndClick(t *testing.T) {
 	if _, err := e.slack.SlashCommand("U2", "C1", "/incident", "opne"); err != nil {
 		t.Fatal(err)
 	}
-	e.waitFor(t, "alias answer", contains(`don't know the command "incident opne"`))
+	e.waitFor(t, "alias answer", contains("`incident` has no command \"opne\". Did you mean `incident open`?"))
 	// A click reaches the router: a button nothing handles says so.
 	if _, err := e.slack.Click("U2", "C2", threaded.TS, "retired.button", "X-1"); err != nil {
 		t.Fatal(err)

@@ -38,12 +38,18 @@ func (m *Main) runSlack(ctx context.Context) error {
 
 	api := socketmode.NewAPI(cfg.Slack)
 	groups := socketmode.NewGroupCache(api, time.Minute)
-	app, err := newApp(cfg, doc, store, groups, m.stderr)
+	chat := &lateChat{}
+	workspace := socketmode.NewWorkspace(api)
+	app, err := newApp(cfg, doc, store, groups, Surface{Chat: chat, Channels: workspace, UserGroups: workspace}, m.stderr)
 	if err != nil {
 		return err
 	}
 	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
+	chat.Set(out)
 	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Registry, app.Log)
+	for _, h := range app.Home {
+		transport.Home().Add(h.Title, h.Render)
+	}
 
 	srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 	srv.AddCheck("redis", pingStore(store))
@@ -58,5 +64,14 @@ func (m *Main) runSlack(ctx context.Context) error {
 		return srv.Shutdown(ctx)
 	})
 	app.Log.Info("opsbot starting", "version", Version, "http", addr, "connections", cfg.Slack.Connections)
-	return transport.Run(ctx, drainTime)
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	done, err := app.Start(bg)
+	if err != nil {
+		return err
+	}
+	err = transport.Run(ctx, drainTime)
+	stop()
+	<-done
+	return err
 }

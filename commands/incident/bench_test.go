@@ -1,0 +1,107 @@
+package incident_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"opsbot/bot"
+	"opsbot/commands/incident"
+	"opsbot/integrations/redisstore"
+)
+
+// BenchmarkList lists incidents with 10,000 in a real redis-server (70%
+// resolved, severities and reporters spread), reporting p50 and p99:
+//
+//	go test ./commands/incident -run '^$' -bench List -benchtime 2000x
+func BenchmarkList(b *testing.B) {
+	srv, c := start(b)
+	e := newEnvOn(b, redisstore.New(srv.Client(b), "b"), c, opts{cfg: &incident.Config{}, noPager: true})
+	ctx := context.Background()
+	const total = 10_000
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += 8 {
+				sev, _ := incident.ParseSeverity(fmt.Sprintf("sev%d", i%4+1))
+				o, err := e.svc.Open(ctx, incident.OpenRequest{Title: fmt.Sprintf("incident number %d", i), Severity: sev,
+					Reporter: fmt.Sprintf("U%03dUSER", i%20), Channel: "CBENCH"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i%10 < 7 {
+					if _, err := e.router.Dispatch(ctx, &bot.Request{UserID: "U0CONSOLE", Channel: "CBENCH",
+						Text: "incident resolve " + o.Incident.ID()}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	for _, filter := range []string{"", "all", "resolved sev2", "all sev1 mine", "open mine"} {
+		b.Run("filter="+filter, func(b *testing.B) {
+			req := func() *bot.Request {
+				return &bot.Request{UserID: "U007USER", Channel: "CBENCH", Text: "incident list " + filter}
+			}
+			if _, err := e.router.Dispatch(ctx, req()); err != nil {
+				b.Fatal(err)
+			}
+			durs := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := e.router.Dispatch(ctx, req()); err != nil {
+					b.Fatal(err)
+				}
+				durs = append(durs, time.Since(t0))
+			}
+			b.StopTimer()
+			reportPercentiles(b, durs)
+		})
+	}
+}
+
+// BenchmarkOpen opens incidents (no paging, no reminder) against a real
+// redis-server: three round trips each.
+//
+//	go test ./commands/incident -run '^$' -bench Open -benchtime 2000x
+func BenchmarkOpen(b *testing.B) {
+	srv, c := start(b)
+	e := newEnvOn(b, redisstore.New(srv.Client(b), "b"), c, opts{cfg: &incident.Config{}, noPager: true})
+	ctx := context.Background()
+	durs := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := e.svc.Open(ctx, incident.OpenRequest{Title: "bench", Severity: 3, Reporter: "U1ALICE", Channel: "CBENCH"}); err != nil {
+			b.Fatal(err)
+		}
+		durs = append(durs, time.Since(t0))
+	}
+	b.StopTimer()
+	reportPercentiles(b, durs)
+}
+
+func reportPercentiles(b *testing.B, durs []time.Duration) {
+	if len(durs) == 0 {
+		return
+	}
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds()), "p99-µs")
+}

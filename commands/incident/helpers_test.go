@@ -1,0 +1,300 @@
+package incident_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
+
+	"opsbot/bot"
+	"opsbot/bot/rbac"
+	"opsbot/commands/incident"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/redisstore/redistest"
+	"opsbot/jobs/loop"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// post is one thing the fake chat was asked to do.
+type post struct {
+	Channel, Thread, TS string
+	Msg                 bot.Message
+	Update              bool
+}
+
+// chat is a fake bot.Chat that records posts and updates.
+type chat struct {
+	mu    sync.Mutex
+	posts []post
+	n     int
+}
+
+func (c *chat) Post(_ context.Context, m bot.Message) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	ts := fmt.Sprintf("1700000000.%06d", c.n)
+	c.posts = append(c.posts, post{Channel: m.Channel, Thread: m.Thread, TS: ts, Msg: m})
+	return ts, nil
+}
+
+func (c *chat) Update(_ context.Context, channel, ts string, m bot.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts = append(c.posts, post{Channel: channel, TS: ts, Msg: m, Update: true})
+	return nil
+}
+
+func (c *chat) Upload(context.Context, string, string, bot.File) error { return nil }
+
+func (c *chat) all() []post {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]post(nil), c.posts...)
+}
+
+// last returns the latest post or update of the message channel/ts.
+func (c *chat) last(channel, ts string) bot.Message {
+	var m bot.Message
+	for _, p := range c.all() {
+		if p.Channel == channel && p.TS == ts {
+			m = p.Msg
+		}
+	}
+	return m
+}
+
+func (c *chat) posted(channel string) []post {
+	var out []post
+	for _, p := range c.all() {
+		if p.Channel == channel && !p.Update {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pager is a fake Pager.
+type pager struct {
+	mu    sync.Mutex
+	pages []string // target|message|ref
+	acks  []string // id|user
+	n     int
+}
+
+func (p *pager) PageTarget(_ context.Context, target, message, by, channel, ref string) (string, []string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if target == "nobody" {
+		return "", nil, bot.Errorf(bot.CodeConflict, "nobody is on call for nobody right now")
+	}
+	p.n++
+	p.pages = append(p.pages, target+"|"+message+"|"+ref)
+	return fmt.Sprintf("PG-%d", p.n), []string{"U3CAROL"}, nil
+}
+
+func (p *pager) Acknowledge(_ context.Context, id, user string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.acks = append(p.acks, id+"|"+user)
+	return nil
+}
+
+func (p *pager) got() (pages, acks string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.pages, ","), strings.Join(p.acks, ",")
+}
+
+// channels is a fake Channels.
+type channels struct {
+	mu      sync.Mutex
+	created []string
+	invited []string
+	pinned  []string
+}
+
+func (c *channels) CreateChannel(_ context.Context, name string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.created = append(c.created, name)
+	return fmt.Sprintf("CINC%d", len(c.created)), nil
+}
+
+func (c *channels) Invite(_ context.Context, channel string, users ...string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.invited = append(c.invited, channel+":"+strings.Join(users, ","))
+	return nil
+}
+
+func (c *channels) Pin(_ context.Context, channel, ts string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pinned = append(c.pinned, channel+":"+ts)
+	return nil
+}
+
+func testConfig() incident.Config {
+	return incident.Config{
+		TimeZone: "Europe/Berlin",
+		Severities: map[string]incident.SeverityConfig{
+			"sev1": {Page: "sre", UpdateEvery: "30m"},
+			"sev2": {UpdateEvery: "1h"},
+		},
+	}
+}
+
+// env is one replica of the desk on a shared Redis.
+type env struct {
+	svc      *incident.Service
+	loop     *loop.Loop
+	router   *bot.Router
+	chat     *chat
+	pager    *pager
+	channels *channels
+	clock    *clock
+	store    *redisstore.Store
+	reg      *prometheus.Registry
+}
+
+type opts struct {
+	cfg      *incident.Config
+	chat     *chat
+	channels bool
+	noPager  bool
+}
+
+func start(t testing.TB) (*redistest.Server, *clock) {
+	t.Helper()
+	return redistest.Start(t), &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+}
+
+func newEnv(t testing.TB, srv *redistest.Server, c *clock, o opts) *env {
+	t.Helper()
+	store := redisstore.New(srv.Client(t), "t")
+	return newEnvOn(t, store, c, o)
+}
+
+func newEnvOn(t testing.TB, store *redisstore.Store, c *clock, o opts) *env {
+	t.Helper()
+	cfg := testConfig()
+	if o.cfg != nil {
+		cfg = *o.cfg
+	}
+	if o.chat == nil {
+		o.chat = &chat{}
+	}
+	e := &env{chat: o.chat, pager: &pager{}, clock: c, store: store, reg: prometheus.NewRegistry()}
+	e.loop = loop.New(store, loop.Options{Clock: c.Now})
+	d := incident.Deps{Store: store, Chat: e.chat, Steps: e.loop, Pager: e.pager, Clock: c.Now, Metrics: e.reg}
+	if o.noPager {
+		d.Pager = nil
+	}
+	if o.channels {
+		e.channels = &channels{}
+		d.Channels = e.channels
+	}
+	svc, err := incident.New(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	for kind, h := range svc.Steps() {
+		if err := e.loop.Handle(kind, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	policy, err := rbac.New(rbac.Config{DefaultRole: "viewer", Users: map[string]string{"U0CONSOLE": "admin", "U1ALICE": "responder", "U2BOB": "responder"}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.router = bot.NewRouter("")
+	e.router.Use(policy.Middleware())
+	if err := e.router.Register(svc.Commands()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.router.RegisterAction(svc.Actions()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.router.RegisterView(svc.Views()...); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// do dispatches text as user in channel (and thread).
+func (e *env) do(t testing.TB, user, channel, thread, text string) (*bot.Reply, error) {
+	t.Helper()
+	return e.router.Dispatch(context.Background(), &bot.Request{UserID: user, Channel: channel, Thread: thread, Text: text, Trigger: bot.TriggerSlash})
+}
+
+// ok runs a command in CSRE that must succeed.
+func (e *env) ok(t testing.TB, user, text string) string {
+	t.Helper()
+	rep, err := e.do(t, user, "CSRE", "", text)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	if rep == nil {
+		return ""
+	}
+	return rep.Text
+}
+
+// fails runs a command that must fail with code, and returns the message.
+func (e *env) fails(t testing.TB, code bot.Code, user, text string) string {
+	t.Helper()
+	_, err := e.do(t, user, "CSRE", "", text)
+	if bot.ErrorCode(err) != code {
+		t.Fatalf("%s: error %v, want code %s", text, err, code)
+	}
+	return bot.UserMessage(err)
+}
+
+func (e *env) click(t testing.TB, user, id, value string) (*bot.Reply, error) {
+	t.Helper()
+	return e.router.Dispatch(context.Background(), &bot.Request{UserID: user, Channel: "CSRE", Trigger: bot.TriggerAction,
+		Action: &bot.Action{ID: id, Value: value}})
+}
+
+// message is the incident message as the chat shows it now (first copy).
+func (e *env) message(t testing.TB) bot.Message {
+	t.Helper()
+	p := e.chat.posted("CSRE")
+	if len(p) == 0 {
+		t.Fatal("no incident message was posted")
+	}
+	return e.chat.last("CSRE", p[0].TS)
+}
+
+func (e *env) timeline(t testing.TB, id string) string {
+	t.Helper()
+	return e.ok(t, "U3CAROL", "incident timeline "+id)
+}
+
+func incidentSev(page string) incident.SeverityConfig { return incident.SeverityConfig{Page: page} }
+
+func incidentOpen(title, sev, reporter, channel string) incident.OpenRequest {
+	s, err := incident.ParseSeverity(sev)
+	if err != nil {
+		panic(err)
+	}
+	return incident.OpenRequest{Title: title, Severity: s, Reporter: reporter, Channel: channel,
+		Description: "p99 latency of checkout rose from 300ms to 2.4s at 08:55.", Services: "checkout, db-main",
+		Links: []string{"alert CheckoutLatencyHigh"}}
+}

@@ -1,0 +1,96 @@
+package incident_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"opsbot/bot"
+	"opsbot/commands/incident"
+	"opsbot/commands/oncall"
+	"opsbot/integrations/redisstore"
+	"opsbot/jobs/loop"
+)
+
+// The desk and on-call wired as the app wires them: a sev1 pages the
+// on-call person, whose Acknowledge in the DM acknowledges the incident.
+func TestWithOncall(t *testing.T) {
+	srv, c := start(t)
+	store := redisstore.New(srv.Client(t), "t")
+	ch := &chat{}
+	lp := loop.New(store, loop.Options{Clock: c.Now})
+	oc, err := oncall.New(oncall.Config{
+		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL", "U2BOB"}, Shift: "1w",
+			Handoff: "monday 09:00", Start: "2026-03-09", EscalationPolicy: "sre-urgent"}},
+		Policies: []oncall.PolicyConfig{{Name: "sre-urgent", Levels: []oncall.LevelConfig{{Schedule: "sre", After: "5m"}, {Users: []string{"U2BOB"}}}}},
+	}, oncall.Deps{Store: store, Chat: ch, Steps: lp, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Severities["sev1"] = incident.SeverityConfig{Page: "sre", UpdateEvery: "30m"}
+	inc, err := incident.New(cfg, incident.Deps{Store: store, Chat: ch, Steps: lp, Pager: oc, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc.OnAcknowledge(inc.AcknowledgeFromPage)
+	r := bot.NewRouter("")
+	for _, err := range []error{
+		r.Register(append(inc.Commands(), oc.Commands()...)...),
+		r.RegisterAction(append(inc.Actions(), oc.Actions()...)...),
+		r.RegisterView(inc.Views()...),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, steps := range []map[string]func(context.Context, string, string) error{inc.Steps(), oc.Steps()} {
+		for kind, h := range steps {
+			if err := lp.Handle(kind, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	do := func(req *bot.Request) *bot.Reply {
+		t.Helper()
+		req.Role = bot.RoleAdmin // no RBAC middleware here
+		rep, err := r.Dispatch(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%+v: %v", req, err)
+		}
+		return rep
+	}
+	rep := do(&bot.Request{UserID: "U1ALICE", Channel: "CSRE", Text: "incident open sev1 checkout down"})
+	if rep.Text != "Opened INC-1 (SEV1). Paged <@U3CAROL> (PG-1)." {
+		t.Fatalf("open = %q", rep.Text)
+	}
+	var dm post
+	for _, p := range ch.all() {
+		if p.Channel == "U3CAROL" {
+			dm = p
+		}
+	}
+	if !strings.Contains(dm.Msg.Text, "pages you (PG-1): INC-1 SEV1: checkout down") {
+		t.Fatalf("DM = %+v", dm)
+	}
+	do(&bot.Request{UserID: "U3CAROL", Channel: "U3CAROL", Action: &bot.Action{ID: "oncall.ack", Value: "PG-1", MessageTS: dm.TS}})
+	msgTS := ch.posted("CSRE")[0].TS
+	if m := ch.last("CSRE", msgTS); !strings.Contains(m.Text, "acknowledged by <@U3CAROL>") {
+		t.Fatalf("incident after the page was acknowledged: %q", m.Text)
+	}
+	do(&bot.Request{UserID: "U3CAROL", Channel: "CSRE", Thread: msgTS, Text: "incident resolve restarted the payment workers"})
+	rep = do(&bot.Request{UserID: "U3CAROL", Channel: "CSRE", Thread: msgTS, Text: "incident postmortem"})
+	if rep.File == nil || !strings.Contains(string(rep.File.Content), "| Acknowledged | 2026-03-10 09:00 CET by @U3CAROL |") {
+		t.Fatalf("postmortem = %+v", rep)
+	}
+	// Nothing escalates or reminds after that.
+	c.Add(3 * time.Hour)
+	before := len(ch.all())
+	if _, err := lp.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := len(ch.all()); after != before {
+		t.Fatalf("%d messages after resolution: %+v", after-before, ch.all()[before:])
+	}
+}

@@ -1,0 +1,79 @@
+package oncall_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHandoff(t *testing.T) {
+	srv, c := start(t)
+	ch := &chat{}
+	e := newEnv(t, srv, c, testConfig(), ch)
+	other := newEnv(t, srv, c, testConfig(), ch) // a second replica ticking too
+	ctx := context.Background()
+	tickBoth := func() {
+		e.tick(t)
+		other.tick(t)
+	}
+	if err := e.svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tickBoth()
+	if got := e.groups.members("sre-oncall") + other.groups.members("sre-oncall"); got != "U3CAROL" {
+		t.Fatalf("first check set @sre-oncall to %q, want carol once", got)
+	}
+	if n := len(ch.to("CSRE")); n != 0 {
+		t.Fatalf("first check ever posted %d notices; nothing was handed over", n)
+	}
+
+	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC)) // Wed 09:00 CET
+	tickBoth()
+	notices := ch.to("CSRE")
+	if len(notices) != 1 || notices[0].Msg.Text != ":pager: <@U1ALICE> is on call for *sre* until Thu 12 Mar 09:00 CET" {
+		t.Fatalf("handoff notices = %+v", notices)
+	}
+	if got := e.groups.members("sre-oncall") + other.groups.members("sre-oncall"); got != "U1ALICE" {
+		t.Fatalf("@sre-oncall = %q", got)
+	}
+
+	// An override hands over at once, and back when it ends.
+	e.ok(t, "U1ALICE", "oncall override sre bob now 2h")
+	tickBoth()
+	c.Add(2 * time.Hour)
+	tickBoth()
+	var texts []string
+	for _, n := range ch.to("CSRE")[1:] {
+		texts = append(texts, n.Msg.Text)
+	}
+	want := ":pager: <@U2BOB> (override OVR-1) is on call for *sre* until Wed 11 Mar 11:00 CET|" +
+		":pager: <@U1ALICE> is on call for *sre* until Thu 12 Mar 09:00 CET"
+	if got := strings.Join(texts, "|"); got != want {
+		t.Fatalf("notices =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestHandoffPostFailureIsRetried(t *testing.T) {
+	srv, c := start(t)
+	ch := &chat{}
+	e := newEnv(t, srv, c, testConfig(), ch)
+	_ = e.svc.Start(context.Background())
+	e.tick(t)
+	ch.mu.Lock()
+	ch.fail = map[string]bool{"CSRE": true}
+	ch.mu.Unlock()
+	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC))
+	e.tick(t)
+	ch.mu.Lock()
+	ch.fail = nil
+	ch.mu.Unlock()
+	c.Add(time.Minute) // past the loop's retry backoff
+	e.tick(t)
+	if n := len(ch.to("CSRE")); n != 1 {
+		t.Fatalf("%d notices after a failed post was retried, want 1", n)
+	}
+}
