@@ -124,7 +124,7 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
 		body = body.Content[0]
 	}
-	l.expand(doc, body, "")
+	l.expand(doc, body, "", typeOf(dst))
 	doc.strict(body, "", typeOf(dst))
 	if err := body.Decode(dst); err != nil {
 		var te *yaml.TypeError

@@ -27,7 +27,13 @@ func isSecretKey(k string) bool {
 
 // expand replaces ${VAR} and ${VAR:-default} in scalars, turns
 // "<key>_file: path" into "<key>: <file contents>", and collects secrets.
-func (l *Loader) expand(d *Document, n *yaml.Node, path string) {
+//
+// t is the Go type the node decodes into (nil when unknown): a key that is
+// itself a field, such as ssh's key_file (a path), is left alone.
+func (l *Loader) expand(d *Document, n *yaml.Node, path string, t reflect.Type) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "${") {
@@ -46,15 +52,31 @@ func (l *Loader) expand(d *Document, n *yaml.Node, path string) {
 			return ""
 		})
 	case yaml.SequenceNode:
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
 		for i, c := range n.Content {
-			l.expand(d, c, fmt.Sprintf("%s[%d]", path, i))
+			l.expand(d, c, fmt.Sprintf("%s[%d]", path, i), elem)
 		}
 	case yaml.MappingNode:
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = yamlFields(t)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
 		for i := 0; i+1 < len(n.Content); {
 			k, v := n.Content[i], n.Content[i+1]
 			child := join(path, k.Value)
-			l.expand(d, v, child)
-			if strings.HasSuffix(k.Value, "_file") && v.Kind == yaml.ScalarNode && l.readFileKey(d, n, i, child) {
+			ct := elem
+			if fields != nil {
+				ct = fields[k.Value]
+			}
+			l.expand(d, v, child, ct)
+			_, isField := fields[k.Value]
+			if strings.HasSuffix(k.Value, "_file") && !isField && v.Kind == yaml.ScalarNode && l.readFileKey(d, n, i, child) {
 				continue // the pair at i was removed
 			}
 			k, v = n.Content[i], n.Content[i+1]
@@ -141,7 +163,9 @@ func (d *Document) strict(n *yaml.Node, path string, t reflect.Type) {
 	if t == nil || n == nil {
 		return
 	}
-	if _, ok := reflect.New(t).Interface().(yaml.Unmarshaler); ok {
+	// A custom unmarshaler may read other keys; structs that have one
+	// still decode their fields by tag, so they are checked like the rest.
+	if _, ok := reflect.New(t).Interface().(yaml.Unmarshaler); ok && t.Kind() != reflect.Struct {
 		return
 	}
 	switch t.Kind() {

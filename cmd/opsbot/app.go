@@ -20,6 +20,7 @@ import (
 	"opsbot/bot/logging"
 	"opsbot/bot/ratelimit"
 	"opsbot/bot/rbac"
+	"opsbot/commands/change"
 	"opsbot/commands/core"
 	"opsbot/commands/incident"
 	"opsbot/commands/oncall"
@@ -39,11 +40,14 @@ type App struct {
 	Policy   *rbac.Policy
 	Audit    *audit.Log
 	Metrics  *bot.Metrics
+	// closers release what the domains opened (SSH connections).
+	closers []func() error
 
 	// Loop runs escalations, reminders and handoffs; Start starts it.
 	Loop      *loop.Loop
 	Oncall    *oncall.Service
 	Incidents *incident.Service
+	Changes   *change.Service
 	// Home lists the App Home sections the domains offer, by title.
 	Home []HomeSection
 }
@@ -60,6 +64,8 @@ type Surface struct {
 	Chat       bot.Chat
 	Channels   incident.Channels
 	UserGroups oncall.UserGroups
+	// Silencer silences alerts on a change's hosts while it runs (nil: off).
+	Silencer change.Silencer
 }
 
 // readConfig loads the config file. For the console a missing default
@@ -122,6 +128,9 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	if err := a.addIncidentDesk(cfg, surf); err != nil {
 		return nil, err
 	}
+	if err := a.addChangeDesk(cfg, surf); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -174,11 +183,21 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		go a.sweepChanges(ctx)
 		if err := a.Loop.Run(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("step loop stopped", "err", err)
 		}
 	}()
 	return done, nil
+}
+
+// Close releases what the domains opened.
+func (a *App) Close() error {
+	var errs []error
+	for _, c := range a.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
 }
 
 // pingStore is the readiness check for Redis.

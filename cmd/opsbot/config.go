@@ -10,9 +10,13 @@ import (
 	"opsbot/bot/httpserver"
 	"opsbot/bot/rbac"
 	"opsbot/bot/socketmode"
+	"opsbot/commands/actions"
+	"opsbot/commands/change"
 	"opsbot/commands/incident"
 	"opsbot/commands/oncall"
+	"opsbot/commands/service"
 	"opsbot/integrations/redisstore"
+	"opsbot/integrations/sshexec"
 )
 
 // Config is the whole of opsbot's configuration; each section belongs to
@@ -28,6 +32,11 @@ type Config struct {
 
 	Incident incident.Config `yaml:"incident"`
 	Oncall   oncall.Config   `yaml:"oncall"`
+
+	SSH     sshexec.Config `yaml:"ssh"`
+	Actions actions.Config `yaml:"actions"`
+	Changes change.Config  `yaml:"changes"`
+	Service service.Config `yaml:"service"`
 }
 
 // LimitsConfig protects opsbot from floods of commands.
@@ -81,6 +90,12 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("rbac", c.RBAC.Validate(), false)
 	doc.AddErrors("incident", c.Incident.Validate(), false)
 	doc.AddErrors("oncall", c.Oncall.Validate(), false)
+	doc.AddErrors("actions", c.Actions.Validate(), false)
+	doc.AddErrors("changes", c.Changes.Validate(), false)
+	doc.AddErrors("service", c.Service.Validate(), false)
+	if len(c.Actions.Hosts) > 0 {
+		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
+	}
 	for sev, target := range c.Incident.PageTargets() {
 		if !c.Oncall.HasTarget(target) {
 			doc.Problem("incident.severities."+sev+".page", "%q is neither an oncall schedule nor an escalation policy", target)

@@ -28,6 +28,7 @@ func (m *Main) runConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.onClose(app.Close)
 	source := "config " + m.ConfigPath
 	if len(doc.Report().Warnings) > 0 || !m.configSet {
 		if _, statErr := os.Stat(m.ConfigPath); statErr != nil && !m.configSet {

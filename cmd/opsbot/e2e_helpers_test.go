@@ -91,6 +91,7 @@ rbac:
   users:
     U1: admin
     U2: responder
+    U3: approver
 log:
   level: debug
 %s`, e.slack.AppToken(), e.slack.BotToken(), e.slack.APIURL(), e.redis.Addr, extraConfig)

@@ -44,6 +44,7 @@ func (m *Main) runSlack(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.onClose(app.Close)
 	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
 	chat.Set(out)
 	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Registry, app.Log)

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"opsbot/commands/actions"
+	"opsbot/commands/change"
+	"opsbot/commands/service"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/sshexec"
+)
+
+// addChangeDesk wires the action catalogue, the SSH executor, change
+// requests and service commands.
+func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
+	cat, err := actions.New(cfg.Actions)
+	if err != nil {
+		return fmt.Errorf("actions: %w", err)
+	}
+	var runner actions.Runner = noSSH{}
+	if len(cfg.Actions.Hosts) > 0 {
+		ex, err := sshexec.New(cfg.SSH, sshexec.WithLogger(a.Log))
+		if err != nil {
+			return fmt.Errorf("ssh: %w", err)
+		}
+		a.closers = append(a.closers, ex.Close)
+		runner = ex
+	}
+	changes, err := change.New(change.Deps{Store: a.Store, Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat,
+		Audit: a.Audit, Silencer: surf.Silencer, Clock: time.Now, Log: a.Log}, cfg.Changes)
+	if err != nil {
+		return fmt.Errorf("changes: %w", err)
+	}
+	svc, err := service.New(service.Deps{Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat, Changes: changes,
+		Audit: a.Audit, Log: a.Log}, cfg.Service)
+	if err != nil {
+		return fmt.Errorf("service: %w", err)
+	}
+	a.Router.Describe("change", "change requests: approval, then execution over SSH")
+	a.Router.Describe("service", "status, logs and restarts of services on hosts")
+	if err := a.Router.Register(append(changes.Commands(), svc.Commands()...)...); err != nil {
+		return err
+	}
+	if err := a.Router.RegisterAction(changes.Actions()...); err != nil {
+		return err
+	}
+	if err := a.Router.RegisterView(changes.Views()...); err != nil {
+		return err
+	}
+	a.Changes = changes
+	a.Home = append(a.Home, HomeSection{"Changes awaiting my approval", changes.HomeSection})
+	return nil
+}
+
+// sweepChanges marks expired change requests every minute; a Redis lock
+// makes one replica do it.
+func (a *App) sweepChanges(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			lock, err := a.Store.Lock(ctx, "sweep-changes", 50*time.Second)
+			if errors.Is(err, redisstore.ErrLocked) {
+				continue
+			}
+			if err != nil {
+				a.Log.Warn("sweep expired changes", "err", err)
+				continue
+			}
+			if n, err := a.Changes.SweepExpired(ctx); err != nil {
+				a.Log.Warn("sweep expired changes", "err", err)
+			} else if n > 0 {
+				a.Log.Info("expired change requests marked", "count", n)
+			}
+			_ = lock.Release(context.WithoutCancel(ctx))
+		}
+	}
+}
+
+// noSSH stands in for the executor when no hosts are configured, so the
+// commands answer with what to set up instead of failing obscurely.
+type noSSH struct{}
+
+func (noSSH) RunMany(_ context.Context, targets []sshexec.Target, _ sshexec.Command, _ sshexec.FanoutOptions) sshexec.FanoutResult {
+	res := sshexec.FanoutResult{Failed: len(targets)}
+	for _, t := range targets {
+		res.Results = append(res.Results, sshexec.Result{Target: t,
+			Err: errors.New("SSH is not set up: configure ssh (known_hosts, key_file) and actions.hosts")})
+	}
+	return res
+}
+
+// sshErrors splits sshexec's joined validation error into "<key>: <problem>"
+// errors relative to the ssh section.
+func sshErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	out := make([]error, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, errors.New(strings.TrimPrefix(p.Error(), "ssh.")))
+	}
+	return out
+}

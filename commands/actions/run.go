@@ -1,0 +1,113 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"opsbot/bot"
+	"opsbot/integrations/sshexec"
+)
+
+// Runner runs one command on many hosts; *sshexec.Executor is one.
+type Runner interface {
+	RunMany(ctx context.Context, targets []sshexec.Target, cmd sshexec.Command, opts sshexec.FanoutOptions) sshexec.FanoutResult
+}
+
+// Chat is the part of the transport a run reports through.
+type Chat interface {
+	Post(ctx context.Context, m bot.Message) (ts string, err error)
+	Update(ctx context.Context, channel, ts string, m bot.Message) error
+	Upload(ctx context.Context, channel, thread string, f bot.File) error
+}
+
+// MaxInline is the longest output posted as a message; longer output is
+// uploaded as a file.
+const MaxInline = 3000
+
+// Outcome names how a run ended: succeeded when every host succeeded,
+// failed when none did, partially_failed otherwise.
+func Outcome(res sshexec.FanoutResult) string {
+	switch {
+	case res.Failed == 0 && res.Skipped == 0:
+		return "succeeded"
+	case res.Succeeded == 0:
+		return "failed"
+	default:
+		return "partially_failed"
+	}
+}
+
+// ProgressLine is "nginx restart: 37/100 hosts, 2 failed".
+func ProgressLine(label string, done, total, failed int) string {
+	return fmt.Sprintf("%s: %d/%d hosts, %d failed", label, done, total, failed)
+}
+
+// ProgressEvery returns how many hosts pass between progress updates of a
+// run on total hosts: every host up to 20, else about twenty updates.
+func ProgressEvery(total int) int { return max(1, total/20) }
+
+// Summary is "3 succeeded, 1 failed, 0 skipped in 2.1s".
+func Summary(res sshexec.FanoutResult) string {
+	s := fmt.Sprintf("%d succeeded, %d failed, %d skipped in %s", res.Succeeded, res.Failed, res.Skipped, res.Duration.Round(100*time.Millisecond))
+	if res.Stopped {
+		s += " (stopped: " + res.StopReason + ")"
+	}
+	return s
+}
+
+// HostReport is what happened on each host, for a thread: a status line
+// per host with the reason of a failure, then its output.
+func HostReport(res sshexec.FanoutResult) string {
+	var b strings.Builder
+	for _, r := range res.Results {
+		icon := ":white_check_mark:"
+		if !r.OK() {
+			icon = ":x:"
+		}
+		fmt.Fprintf(&b, "%s *%s* %s\n", icon, r.Target.Name, why(r))
+		out := strings.TrimRight(r.Stdout, "\n")
+		if e := strings.TrimRight(r.Stderr, "\n"); e != "" {
+			if out != "" {
+				out += "\n"
+			}
+			out += e
+		}
+		if r.Truncated {
+			out += "\n[output truncated]"
+		}
+		if out != "" {
+			fmt.Fprintf(&b, "```%s```\n", strings.ReplaceAll(out, "```", "` ` `"))
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// why says how one host ended, in words a person can act on.
+func why(r sshexec.Result) string {
+	switch {
+	case r.Err == nil:
+		return fmt.Sprintf("exit 0 (%s)", r.Duration.Round(10*time.Millisecond))
+	case errors.Is(r.Err, sshexec.ErrSkipped):
+		return "skipped: the run stopped before this host"
+	default:
+		return sshexec.Kind(r.Err) + ": " + r.Err.Error()
+	}
+}
+
+// PostOutput posts text in the thread, or uploads it as a file named name
+// when it is longer than MaxInline, with a short note in the thread.
+func PostOutput(ctx context.Context, chat Chat, channel, thread, name, title, text string) error {
+	if len(text) <= MaxInline {
+		if _, err := chat.Post(ctx, bot.Message{Channel: channel, Thread: thread, Text: text}); err != nil {
+			return fmt.Errorf("post output: %w", err)
+		}
+		return nil
+	}
+	if err := chat.Upload(ctx, channel, thread, bot.File{Name: name, Title: title, Content: []byte(text)}); err != nil {
+		return fmt.Errorf("upload output: %w", err)
+	}
+	return nil
+}

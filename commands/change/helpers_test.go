@@ -1,0 +1,233 @@
+package change
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"opsbot/bot"
+	"opsbot/bot/audit"
+	"opsbot/commands/actions"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/redisstore/redistest"
+	"opsbot/integrations/sshexec"
+	"opsbot/integrations/sshexec/sshtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// fakeChat records what the desk posts, updates and uploads.
+type fakeChat struct {
+	mu      sync.Mutex
+	posts   []bot.Message
+	updates []bot.Message
+	uploads []bot.File
+}
+
+func (c *fakeChat) Post(_ context.Context, m bot.Message) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts = append(c.posts, m)
+	return strconv.Itoa(len(c.posts)) + ".0", nil
+}
+
+func (c *fakeChat) Update(_ context.Context, _, _ string, m bot.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.updates = append(c.updates, m)
+	return nil
+}
+
+func (c *fakeChat) Upload(_ context.Context, _, _ string, f bot.File) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.uploads = append(c.uploads, f)
+	return nil
+}
+
+// thread returns the text of every post in thread ts.
+func (c *fakeChat) thread(ts string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	for _, p := range c.posts {
+		if p.Thread == ts {
+			b.WriteString(p.Text + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (c *fakeChat) lastUpdate() bot.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.updates[len(c.updates)-1]
+}
+
+type fakeAudit struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (a *fakeAudit) Record(_ context.Context, e audit.Entry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+func (a *fakeAudit) has(action, outcome string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range a.entries {
+		if e.Action == action && e.Outcome == outcome {
+			return true
+		}
+	}
+	return false
+}
+
+// countingRunner counts RunMany calls on the real executor.
+type countingRunner struct {
+	actions.Runner
+	calls atomic.Int32
+}
+
+func (r *countingRunner) RunMany(ctx context.Context, t []sshexec.Target, cmd sshexec.Command, o sshexec.FanoutOptions) sshexec.FanoutResult {
+	r.calls.Add(1)
+	return r.Runner.RunMany(ctx, t, cmd, o)
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// env is a desk wired to a real redis-server and real sshd hosts.
+type env struct {
+	svc    *Service
+	chat   *fakeChat
+	audit  *fakeAudit
+	runner *countingRunner
+	clock  *clock
+	ssh    *sshtest.Server
+	cat    *actions.Catalogue
+}
+
+// systemctl is a unit-like fake: restart stops the unit's process (a
+// sleep) and starts a new one, recording its pid; every call is logged.
+const systemctl = `#!/bin/sh
+dir=$(dirname "$0")/..
+echo "$@" >> "$dir/calls"
+case "$1" in
+restart)
+  [ -f "$dir/$2.pid" ] && kill "$(cat "$dir/$2.pid")" 2>/dev/null
+  nohup sleep 60 >/dev/null 2>&1 </dev/null &
+  echo $! > "$dir/$2.pid"
+  echo "restarted $2 (pid $!)";;
+hang) sleep 30;;
+*) echo "unknown verb $1" >&2; exit 2;;
+esac
+`
+
+type option func(*Config, *actions.Config, *sshexec.Config)
+
+func newEnv(t *testing.T, opts ...option) *env {
+	t.Helper()
+	rs := redistest.Start(t)
+	srv := sshtest.Start(t, sshtest.LoopbackRange(11, 3))
+	path, err := srv.WriteScript("systemctl", systemctl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { killUnits(srv.HostDir()) })
+	acfg := actions.Config{
+		Groups: map[string]actions.GroupConfig{"web": {Services: []string{"nginx"}}},
+		Actions: map[string]actions.ActionConfig{
+			"restart": {Argv: []string{path, "restart", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "high", Approval: map[string]bool{"*": true}},
+			"hang":    {Argv: []string{path, "hang"}, Risk: "low"},
+		},
+	}
+	for i, h := range srv.Hosts() {
+		acfg.Hosts = append(acfg.Hosts, actions.HostConfig{Name: fmt.Sprintf("web-%d", i+1), Address: h.IP, Port: h.Port, Groups: []string{"web"}, Env: "prod"})
+	}
+	scfg := sshexec.Config{KnownHosts: srv.KnownHostsFile(), KeyFile: srv.ClientKeyFile(), User: srv.User(), CommandTimeout: 20 * time.Second}
+	ccfg := Config{Channel: "CCHANGES", Expiry: time.Hour}
+	for _, o := range opts {
+		o(&ccfg, &acfg, &scfg)
+	}
+	cat, err := actions.New(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := sshexec.New(scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ex.Close() })
+	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat}
+	e.svc, err = New(Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
+		Audit: e.audit, Clock: e.clock.Now}, ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func killUnits(dir string) {
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		if strings.HasSuffix(f.Name(), ".pid") {
+			b, _ := os.ReadFile(dir + "/" + f.Name())
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				if p, err := os.FindProcess(pid); err == nil {
+					p.Kill()
+				}
+			}
+		}
+	}
+}
+
+// request submits "restart nginx on sel" as alice (an operator).
+func (e *env) request(t *testing.T, text string) *Change {
+	t.Helper()
+	r, err := ParseRequest(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.svc.Request(context.Background(), r, "UALICE", bot.RoleOperator, "CGENERAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) calls(t *testing.T) []string {
+	b, err := os.ReadFile(e.ssh.HostDir() + "/calls")
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// blockText flattens blocks to JSON text for assertions.
+func blockText[B any](blocks []B) string {
+	b, _ := json.Marshal(blocks)
+	return string(b)
+}

@@ -1,0 +1,202 @@
+package change
+
+import (
+	"context"
+	"fmt"
+
+	"opsbot/bot"
+)
+
+// Submit records a change request and posts it with its plan and buttons.
+func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
+	if d.Reason == "" {
+		return nil, bot.Errorf(bot.CodeInvalid, "say why: end the request with `-- <reason>`")
+	}
+	now := s.now()
+	p := d.Plan
+	c := &Change{Action: p.Action.Name, Values: p.Values, Argv: p.Argv, Selector: d.Selector, Hosts: p.Hosts,
+		Risk: p.Action.Risk, Requester: d.Requester, Reason: d.Reason, Created: now, Expires: now.Add(s.pol.expiry),
+		Channel: s.pol.channel}
+	if c.Channel == "" {
+		c.Channel = d.Channel
+	}
+	if err := s.st.create(ctx, c); err != nil {
+		return nil, bot.Unavailable("the state store", err)
+	}
+	s.record(ctx, d.Requester, "change.request", c.title()+" — "+d.Reason, "ok")
+	ts, err := s.d.Chat.Post(ctx, c.message(s.pol.approvals))
+	if err != nil {
+		return nil, fmt.Errorf("post %s: %w", c.ID, err)
+	}
+	c.TS = ts
+	if err := s.st.setFields(ctx, c.ID, "ts", ts); err != nil {
+		return nil, bot.Unavailable("the state store", err)
+	}
+	return c, nil
+}
+
+// refresh re-reads c and updates its message in place.
+func (s *Service) refresh(ctx context.Context, id string) *Change {
+	c, err := s.st.get(ctx, id)
+	if err != nil {
+		s.log.Warn("reload change for its message", "change", id, "err", err)
+		return nil
+	}
+	if c.TS != "" {
+		if err := s.d.Chat.Update(ctx, c.Channel, c.TS, c.message(s.pol.approvals)); err != nil {
+			s.log.Warn("update change message", "change", id, "err", err)
+		}
+	}
+	return c
+}
+
+// expireIfDue marks c expired when its time is up; it reports whether it did.
+func (s *Service) expireIfDue(ctx context.Context, c *Change) (bool, error) {
+	if !c.open() || s.now().Before(c.Expires) {
+		return false, nil
+	}
+	ok, _, err := s.st.transition(ctx, c.ID, StateRequested, StateExpired)
+	if err != nil {
+		return false, bot.Unavailable("the state store", err)
+	}
+	if ok {
+		s.record(ctx, "", "change.expire", c.ID, "ok")
+		s.refresh(ctx, c.ID)
+	}
+	return true, nil
+}
+
+// Approve records user's approval of id; the approval that completes the
+// count runs the change at once. emergency is the reason for approving
+// during a freeze (admins only).
+func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, emergency string) (string, error) {
+	c, err := s.load(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if err := s.checkApprover(ctx, c, user, role, emergency); err != nil {
+		s.record(ctx, user, "change.approve", c.ID, "denied")
+		return "", err
+	}
+	needed := s.pol.approvals
+	if emergency != "" {
+		needed = 1 // an admin's emergency approval is final
+	}
+	out, n, err := s.st.approve(ctx, c.ID, Approval{User: user, At: s.now(), Emergency: emergency}, needed, s.now())
+	if err != nil {
+		return "", bot.Unavailable("the state store", err)
+	}
+	switch out {
+	case "pending":
+		s.record(ctx, user, "change.approve", c.ID, "ok")
+		s.refresh(ctx, c.ID)
+		return fmt.Sprintf("You approved %s (%d of %d approvals).", c.ID, n, needed), nil
+	case "approved":
+		s.record(ctx, user, "change.approve", c.ID+" (final)", "ok")
+		res := s.execute(ctx, c.ID)
+		return fmt.Sprintf("You approved %s; it ran: %s.", c.ID, res), nil
+	case "duplicate":
+		return "", bot.Errorf(bot.CodeConflict, "you already approved %s", c.ID)
+	case "expired":
+		s.refresh(ctx, c.ID)
+		return "", bot.Errorf(bot.CodeConflict, "%s expired before it was approved; request it again", c.ID)
+	case "missing":
+		return "", bot.Errorf(bot.CodeNotFound, "there is no change %s", c.ID)
+	default:
+		return "", bot.Errorf(bot.CodeConflict, "%s can no longer be approved: it is %s", c.ID, out[len("state:"):])
+	}
+}
+
+func (s *Service) checkApprover(ctx context.Context, c *Change, user string, role bot.Role, emergency string) error {
+	if !c.open() {
+		return bot.Errorf(bot.CodeConflict, "%s can no longer be approved: it is %s", c.ID, c.State)
+	}
+	if expired, err := s.expireIfDue(ctx, c); err != nil || expired {
+		if err != nil {
+			return err
+		}
+		return bot.Errorf(bot.CodeConflict, "%s expired at %s before it was approved; request it again", c.ID, c.Expires.UTC().Format("15:04 MST"))
+	}
+	if user == c.Requester {
+		return bot.Errorf(bot.CodeForbidden, "you requested %s, so you cannot approve it; ask another %s", c.ID, s.pol.approverRole)
+	}
+	if role < s.pol.approverRole {
+		return bot.Errorf(bot.CodeForbidden, "approving changes needs the %s role; you have %s", s.pol.approverRole, role)
+	}
+	if name := s.pol.frozen(s.now()); name != "" {
+		if role < bot.RoleAdmin || emergency == "" {
+			return bot.Errorf(bot.CodeForbidden, "changes are frozen (%s); only an admin may approve, as an emergency: `change approve %s emergency: <reason>`", name, c.ID)
+		}
+	} else if emergency != "" && role < bot.RoleAdmin {
+		return bot.Errorf(bot.CodeForbidden, "only an admin may approve as an emergency")
+	}
+	return nil
+}
+
+// Reject turns id down with a reason.
+func (s *Service) Reject(ctx context.Context, id, user string, role bot.Role, reason string) (string, error) {
+	c, err := s.load(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if role < s.pol.approverRole {
+		return "", bot.Errorf(bot.CodeForbidden, "rejecting changes needs the %s role; you have %s", s.pol.approverRole, role)
+	}
+	if reason == "" {
+		return "", bot.Errorf(bot.CodeInvalid, "say why you reject %s", c.ID)
+	}
+	return s.close(ctx, c, user, StateRejected, "change.reject", "reject_reason", reason)
+}
+
+// Cancel withdraws id; only its requester or an admin may.
+func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (string, error) {
+	c, err := s.load(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if user != c.Requester && role < bot.RoleAdmin {
+		return "", bot.Errorf(bot.CodeForbidden, "only <@%s>, who requested %s, or an admin may cancel it", c.Requester, c.ID)
+	}
+	return s.close(ctx, c, user, StateCancelled, "change.cancel")
+}
+
+func (s *Service) close(ctx context.Context, c *Change, user, to, event string, kv ...string) (string, error) {
+	if expired, err := s.expireIfDue(ctx, c); err != nil || expired {
+		if err != nil {
+			return "", err
+		}
+		return "", bot.Errorf(bot.CodeConflict, "%s has already expired", c.ID)
+	}
+	ok, cur, err := s.st.transition(ctx, c.ID, StateRequested, to, append([]string{"decided_by", user}, kv...)...)
+	if err != nil {
+		return "", bot.Unavailable("the state store", err)
+	}
+	if !ok {
+		return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
+	}
+	s.record(ctx, user, event, c.ID, "ok")
+	s.refresh(ctx, c.ID)
+	return fmt.Sprintf("%s is %s.", c.ID, to), nil
+}
+
+// SweepExpired marks every request past its expiry as expired and updates
+// its message; the app calls it periodically.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
+	ids, err := s.st.pending(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		c, err := s.st.get(ctx, id)
+		if err != nil {
+			continue
+		}
+		if done, err := s.expireIfDue(ctx, c); err != nil {
+			return n, err
+		} else if done {
+			n++
+		}
+	}
+	return n, nil
+}

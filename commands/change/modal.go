@@ -1,0 +1,54 @@
+package change
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"opsbot/bot"
+)
+
+func input(id, label, hint string, multiline bool) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(plain(hint), id)
+	el.Multiline = multiline
+	return slack.NewInputBlock(id, plain(label), nil, el)
+}
+
+func (s *Service) handleNew(context.Context, *bot.Request) (*bot.Reply, error) {
+	return &bot.Reply{View: &slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: "change.new", Title: plain("Request a change"), Submit: plain("Request"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			input("action", "Action and values", "restart nginx", false),
+			input("target", "Hosts", "a host, a group or labels like role=web,env=prod", false),
+			input("reason", "Reason", "why this change is needed", true),
+		}},
+	}}, nil
+}
+
+func (s *Service) submitNew(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	v := func(id string) string { return strings.TrimSpace(req.View.Values[id][id]) }
+	r, err := ParseRequest(v("action") + " on " + strings.ReplaceAll(v("target"), " ", "") + " -- " + strings.ReplaceAll(v("reason"), "\n", " "))
+	if err == nil && v("reason") == "" {
+		return &bot.Reply{ViewErrors: map[string]string{"reason": "Say why the change is needed."}}, nil
+	}
+	if err != nil {
+		return &bot.Reply{ViewErrors: map[string]string{"action": bot.UserMessage(err)}}, nil
+	}
+	c, err := s.Request(ctx, r, req.UserID, req.Role, req.Channel)
+	if err != nil {
+		if code := bot.ErrorCode(err); code == bot.CodeInvalid || code == bot.CodeNotFound || code == bot.CodeForbidden {
+			return &bot.Reply{ViewErrors: map[string]string{"action": bot.UserMessage(err)}}, nil
+		}
+		return nil, err
+	}
+	return &bot.Reply{Text: c.ID + " is requested and waits for approval.", Visibility: bot.VisibleToRequester}, nil
+}
+
+func rejectModal(id string) *slack.ModalViewRequest {
+	return &slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: "change.reject", Title: plain("Reject " + id), Submit: plain("Reject"), Close: plain("Cancel"),
+		PrivateMetadata: id,
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{input("reason", "Why?", "what is wrong with the change", true)}},
+	}
+}

@@ -1,0 +1,89 @@
+package change
+
+import (
+	"sort"
+	"time"
+
+	"opsbot/commands/actions"
+)
+
+// The states of a change request.
+const (
+	StateRequested       = "requested"
+	StateApproved        = "approved"
+	StateRejected        = "rejected"
+	StateCancelled       = "cancelled"
+	StateExpired         = "expired"
+	StateRunning         = "running"
+	StateSucceeded       = "succeeded"
+	StateFailed          = "failed"
+	StatePartiallyFailed = "partially_failed"
+)
+
+// Change is one change request with everything needed to run it exactly
+// as it was approved.
+type Change struct {
+	ID        string            `json:"id"`
+	Action    string            `json:"action"`
+	Values    map[string]string `json:"values"`
+	Argv      []string          `json:"argv"`
+	Selector  string            `json:"selector"`
+	Hosts     []actions.Host    `json:"hosts"`
+	Risk      string            `json:"risk"`
+	Requester string            `json:"requester"`
+	Reason    string            `json:"reason"`
+	Created   time.Time         `json:"created"`
+	Expires   time.Time         `json:"expires"`
+
+	// The fields below change over the request's life; they live in
+	// their own hash fields.
+	State        string     `json:"-"`
+	Channel      string     `json:"-"`
+	TS           string     `json:"-"`
+	Approvals    []Approval `json:"-"`
+	DecidedBy    string     `json:"-"`
+	RejectReason string     `json:"-"`
+	Result       string     `json:"-"`
+	Progress     string     `json:"-"`
+}
+
+// Approval is one approver's decision.
+type Approval struct {
+	User string    `json:"user"`
+	At   time.Time `json:"at"`
+	// Emergency is the reason given for approving during a freeze.
+	Emergency string `json:"emergency,omitempty"`
+}
+
+// Draft is what a request starts from.
+type Draft struct {
+	Plan      *actions.Plan
+	Selector  string
+	Requester string
+	Reason    string
+	// Channel is where it was requested; used when no changes channel
+	// is configured.
+	Channel string
+}
+
+// open reports whether the change still waits for decisions.
+func (c *Change) open() bool { return c.State == StateRequested }
+
+// approvedBy reports whether user already approved.
+func (c *Change) approvedBy(user string) bool {
+	for _, a := range c.Approvals {
+		if a.User == user {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

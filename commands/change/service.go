@@ -1,0 +1,115 @@
+// Package change is opsbot's change desk: requests to run a catalogued
+// action on hosts, posted with their exact plan and Approve/Reject
+// buttons; an approval policy (distinct approvers, no self-approval,
+// expiry, freeze windows with emergency approval by an admin); execution
+// exactly once over SSH with per-host results in the thread.
+package change
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"opsbot/bot"
+	"opsbot/bot/audit"
+	"opsbot/commands/actions"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/sshexec"
+)
+
+// Auditor records domain events; *audit.Log is one.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Entry) error
+}
+
+// Silencer silences alerts on hosts while a change runs; nil skips it.
+type Silencer interface {
+	SilenceHosts(ctx context.Context, hosts []string, d time.Duration, comment string) (string, error)
+}
+
+// Catalogue finds actions; *actions.Catalogue is one.
+type Catalogue interface {
+	Action(name string) (*actions.Action, error)
+}
+
+// Deps are what the desk works with. All but Silencer, Clock and Log are
+// required.
+type Deps struct {
+	Store    *redisstore.Store
+	Chat     actions.Chat
+	Runner   actions.Runner
+	Resolver actions.Resolver
+	Actions  Catalogue
+	Audit    Auditor
+	Silencer Silencer
+	// Clock tells the time; nil means time.Now.
+	Clock func() time.Time
+	Log   *slog.Logger
+}
+
+// Service is the change desk.
+type Service struct {
+	d   Deps
+	st  *store
+	pol *policy
+	log *slog.Logger
+}
+
+// New checks cfg and returns the desk.
+func New(d Deps, cfg Config) (*Service, error) {
+	pol, errs := cfg.compile()
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("changes config: %v", errs[0])
+	}
+	if d.Store == nil || d.Chat == nil || d.Runner == nil || d.Resolver == nil || d.Actions == nil || d.Audit == nil {
+		return nil, fmt.Errorf("change desk: store, chat, runner, resolver, actions and audit are required")
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{d: d, st: newStore(d.Store), pol: pol, log: log}, nil
+}
+
+func (s *Service) now() time.Time { return s.d.Clock() }
+
+func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {
+	if err := s.d.Audit.Record(ctx, audit.Entry{User: user, Action: action, Detail: detail, Outcome: outcome}); err != nil {
+		s.log.Warn("audit record failed", "action", action, "err", err)
+	}
+}
+
+// load fetches a change by id as typed (chg-7, CHG-7, 7).
+func (s *Service) load(ctx context.Context, id string) (*Change, error) {
+	id = normalizeID(id)
+	if id == "" {
+		return nil, bot.Errorf(bot.CodeInvalid, "give a change id like CHG-7")
+	}
+	c, err := s.st.get(ctx, id)
+	if err == errNoChange {
+		return nil, bot.Errorf(bot.CodeNotFound, "there is no change %s; see `change list recent`", id)
+	}
+	if err != nil {
+		return nil, bot.Unavailable("the state store", err)
+	}
+	return c, nil
+}
+
+func normalizeID(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "CHG-")
+	if s == "" || len(s) > 9 || strings.Trim(s, "0123456789") != "" {
+		return ""
+	}
+	return "CHG-" + strings.TrimLeft(s, "0")
+}
+
+// fanout shapes a run.
+func (s *Service) fanout() sshexec.FanoutOptions {
+	return sshexec.FanoutOptions{Concurrency: s.pol.concurrency, BatchSize: s.pol.batchSize, StopAfterFailures: s.pol.stopAfterFailures}
+}

@@ -1,0 +1,212 @@
+// Package service is opsbot's `service` commands: status, logs and restart
+// of a service on hosts, built on the action catalogue. What policy lets a
+// person run directly runs at once, with progress in one message and
+// per-host output in its thread; the rest becomes a change request.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"opsbot/bot"
+	"opsbot/bot/audit"
+	"opsbot/commands/actions"
+	"opsbot/commands/change"
+	"opsbot/integrations/sshexec"
+)
+
+// Changes turns a run that needs approval into a change request;
+// *change.Service is one.
+type Changes interface {
+	Request(ctx context.Context, r change.Request, user string, role bot.Role, channel string) (*change.Change, error)
+}
+
+// Catalogue finds actions; *actions.Catalogue is one.
+type Catalogue interface {
+	Action(name string) (*actions.Action, error)
+}
+
+// Auditor records domain events; *audit.Log is one.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Entry) error
+}
+
+// Config is the `service` section: which catalogue actions the verbs run
+// and how a direct run fans out.
+type Config struct {
+	// StatusAction, LogsAction and RestartAction name catalogue actions
+	// (defaults status, logs, restart). Their first parameter is the service.
+	StatusAction  string `yaml:"status_action"`
+	LogsAction    string `yaml:"logs_action"`
+	RestartAction string `yaml:"restart_action"`
+	// Concurrency, BatchSize and StopAfterFailures shape the fan-out.
+	Concurrency       int `yaml:"concurrency"`
+	BatchSize         int `yaml:"batch_size"`
+	StopAfterFailures int `yaml:"stop_after_failures"`
+}
+
+// Validate lists every problem, each as "<key.path>: <problem>".
+func (c Config) Validate() []error {
+	if c.Concurrency < 0 || c.BatchSize < 0 || c.StopAfterFailures < 0 {
+		return []error{fmt.Errorf("concurrency, batch_size, stop_after_failures: may not be negative")}
+	}
+	return nil
+}
+
+func (c *Config) applyDefaults() {
+	for p, d := range map[*string]string{&c.StatusAction: "status", &c.LogsAction: "logs", &c.RestartAction: "restart"} {
+		if *p == "" {
+			*p = d
+		}
+	}
+}
+
+// Deps are what the commands work with; all are required but Log.
+type Deps struct {
+	Chat     actions.Chat
+	Runner   actions.Runner
+	Resolver actions.Resolver
+	Actions  Catalogue
+	Changes  Changes
+	Audit    Auditor
+	Log      *slog.Logger
+}
+
+// Service holds the service commands.
+type Service struct {
+	d   Deps
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns the commands' service.
+func New(d Deps, cfg Config) (*Service, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("service config: %v", errs[0])
+	}
+	if d.Chat == nil || d.Runner == nil || d.Resolver == nil || d.Actions == nil || d.Changes == nil || d.Audit == nil {
+		return nil, fmt.Errorf("service commands: chat, runner, resolver, actions, changes and audit are required")
+	}
+	cfg.applyDefaults()
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{d: d, cfg: cfg, log: log}, nil
+}
+
+// Commands returns service status, logs and restart.
+func (s *Service) Commands() []bot.Command {
+	return []bot.Command{
+		{Verb: "service status", Args: "<service> on <host|group|labels>", Role: bot.RoleViewer,
+			Summary: "Show a service's status on hosts", Examples: []string{"service status nginx on web"},
+			Handler: s.handler(s.cfg.StatusAction, false)},
+		{Verb: "service logs", Args: "<service> on <host> [lines]", Role: bot.RoleViewer,
+			Summary: "Show a service's recent log lines on one host", Examples: []string{"service logs nginx on web-1 200"},
+			Handler: s.handler(s.cfg.LogsAction, true)},
+		{Verb: "service restart", Args: "<service> on <host|group|labels> [-- reason]", Role: bot.RoleViewer,
+			Summary:  "Restart a service; where policy asks for approval this files a change request",
+			Examples: []string{"service restart nginx on web-staging", "service restart nginx on role=web,env=prod -- config change"},
+			Handler:  s.handler(s.cfg.RestartAction, false)},
+	}
+}
+
+// handler parses "<service> on <target> [extra values] [-- reason]".
+func (s *Service) handler(actionName string, oneHost bool) bot.Handler {
+	return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+		r, err := change.ParseRequest(actionName + " " + moveTrailing(req.Args.Rest(0)))
+		if err != nil || len(r.Positional) == 0 {
+			return nil, req.Command.UsageError("write `%s %s`", req.Verb, req.Command.Args)
+		}
+		a, err := s.d.Actions.Action(actionName)
+		if err != nil {
+			return nil, err
+		}
+		if req.Role < a.Role {
+			return nil, bot.Errorf(bot.CodeForbidden, "%s needs the %s role; you have %s", strings.TrimPrefix(req.Verb, "service "), a.Role, req.Role)
+		}
+		hosts, err := s.d.Resolver.Resolve(ctx, r.Selector)
+		if err != nil {
+			return nil, err
+		}
+		if oneHost && len(hosts) != 1 {
+			return nil, bot.Errorf(bot.CodeInvalid, "%s matches %d hosts; name one host", r.Selector, len(hosts))
+		}
+		plan, err := a.Bind(r.Positional, r.Named, hosts)
+		if err != nil {
+			return nil, err
+		}
+		if a.NeedsApprovalOn(hosts) {
+			if r.Reason == "" {
+				r.Reason = "requested with `" + req.Verb + "`"
+			}
+			c, err := s.d.Changes.Request(ctx, r, req.UserID, req.Role, req.Channel)
+			if err != nil {
+				return nil, err
+			}
+			return bot.Text(fmt.Sprintf("%s on %s needs approval in %s, so I filed %s; it runs once approved.", a.Name, r.Selector, strings.Join(plan.Envs(), ", "), c.ID)), nil
+		}
+		return s.run(ctx, req, plan)
+	}
+}
+
+// moveTrailing turns "nginx on web-1 200" into "nginx 200 on web-1" so
+// values after the target fill parameters too.
+func moveTrailing(text string) string {
+	body, reason, hasReason := strings.Cut(text, " -- ")
+	if !hasReason {
+		body, reason, hasReason = strings.Cut(text, "—")
+	}
+	f := strings.Fields(body)
+	for i, w := range f {
+		if strings.EqualFold(w, "on") && i+2 < len(f) {
+			body = strings.Join(append(append(append([]string{}, f[:i]...), f[i+2:]...), "on", f[i+1]), " ")
+			break
+		}
+	}
+	if hasReason {
+		return body + " -- " + reason
+	}
+	return body
+}
+
+// run runs plan at once: a progress message updated in place, per-host
+// output in its thread (a file when long).
+func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan) (*bot.Reply, error) {
+	label := plan.Values[plan.Action.ParamOrder()[0]] + " " + plan.Action.Name
+	total := len(plan.Hosts)
+	ts, err := s.d.Chat.Post(ctx, bot.Message{Channel: req.Channel, Thread: req.Thread, Text: actions.ProgressLine(label, 0, total, 0)})
+	if err != nil {
+		return nil, fmt.Errorf("post progress of %s: %w", label, err)
+	}
+	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+" on "+strings.Join(plan.HostNames(), ","), "started")
+	every := actions.ProgressEvery(total)
+	opts := sshexec.FanoutOptions{Concurrency: s.cfg.Concurrency, BatchSize: s.cfg.BatchSize, StopAfterFailures: s.cfg.StopAfterFailures,
+		Progress: func(done, total, failed int, _ sshexec.Result) {
+			if done%every == 0 && done != total {
+				if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: actions.ProgressLine(label, done, total, failed)}); err != nil {
+					s.log.Warn("update progress", "run", label, "err", err)
+				}
+			}
+		}}
+	res := s.d.Runner.RunMany(ctx, plan.Targets(), sshexec.Command{Argv: plan.Argv}, opts)
+	outcome := actions.Outcome(res)
+	final := actions.ProgressLine(label, res.Succeeded+res.Failed, total, res.Failed) + " · " + strings.ReplaceAll(outcome, "_", " ") + " (" + actions.Summary(res) + ")"
+	if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: final}); err != nil {
+		s.log.Warn("update progress", "run", label, "err", err)
+	}
+	report := actions.HostReport(res)
+	if err := actions.PostOutput(ctx, s.d.Chat, req.Channel, ts, strings.ReplaceAll(label, " ", "-")+".txt", label+" output", report); err != nil {
+		s.log.Warn("post output", "run", label, "err", err)
+	}
+	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+": "+actions.Summary(res), outcome)
+	return &bot.Reply{Text: final + "; per-host output is in the thread.", Visibility: bot.VisibleToRequester}, nil
+}
+
+func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {
+	if err := s.d.Audit.Record(ctx, audit.Entry{User: user, Action: action, Detail: detail, Outcome: outcome}); err != nil {
+		s.log.Warn("audit record failed", "action", action, "err", err)
+	}
+}

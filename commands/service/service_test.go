@@ -1,0 +1,245 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"opsbot/bot"
+	"opsbot/bot/audit"
+	"opsbot/commands/actions"
+	"opsbot/commands/change"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/redisstore/redistest"
+	"opsbot/integrations/sshexec"
+	"opsbot/integrations/sshexec/sshtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type fakeChat struct {
+	mu      sync.Mutex
+	posts   []bot.Message
+	updates []bot.Message
+	uploads []bot.File
+}
+
+func (c *fakeChat) Post(_ context.Context, m bot.Message) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts = append(c.posts, m)
+	return fmt.Sprintf("%d.0", len(c.posts)), nil
+}
+
+func (c *fakeChat) Update(_ context.Context, _, _ string, m bot.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.updates = append(c.updates, m)
+	return nil
+}
+
+func (c *fakeChat) Upload(_ context.Context, _, _ string, f bot.File) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.uploads = append(c.uploads, f)
+	return nil
+}
+
+type nopAudit struct{}
+
+func (nopAudit) Record(context.Context, audit.Entry) error { return nil }
+
+type countingRunner struct {
+	actions.Runner
+	calls atomic.Int32
+}
+
+func (r *countingRunner) RunMany(ctx context.Context, t []sshexec.Target, cmd sshexec.Command, o sshexec.FanoutOptions) sshexec.FanoutResult {
+	r.calls.Add(1)
+	return r.Runner.RunMany(ctx, t, cmd, o)
+}
+
+const tools = `#!/bin/sh
+dir=$(dirname "$0")/..
+echo "$(basename "$0") $@" >> "$dir/calls"
+case "$(basename "$0") $1" in
+"systemctl status") echo "$2.service - active (running)";;
+"systemctl restart") echo "restarted $2";;
+"journalctl -u") i=0; while [ $i -lt "$4" ]; do echo "line $i of the $2 journal, padded to be long enough"; i=$((i+1)); done;;
+*) echo "unknown $*" >&2; exit 2;;
+esac
+`
+
+type env struct {
+	svc    *Service
+	router *bot.Router
+	chat   *fakeChat
+	runner *countingRunner
+	dir    string
+}
+
+func newEnv(t testing.TB) *env { return newEnvN(t, 3) }
+
+// newEnvN serves n hosts: web-1..web-n; the last is prod, the rest staging.
+func newEnvN(t testing.TB, n int) *env {
+	t.Helper()
+	srv := sshtest.Start(t, sshtest.LoopbackRange(21, n))
+	sysctl, err := srv.WriteScript("systemctl", tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal, err := srv.WriteScript("journalctl", tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	min1, max1000 := 1, 1000
+	acfg := actions.Config{
+		Groups: map[string]actions.GroupConfig{"web": {Services: []string{"nginx"}}},
+		Actions: map[string]actions.ActionConfig{
+			"status":  {Argv: []string{sysctl, "status", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "low", Role: "viewer"},
+			"logs":    {Argv: []string{journal, "-u", "{unit}", "-n", "{lines}"}, Risk: "low", Role: "responder", Params: map[string]actions.ParamConfig{"unit": {Type: "service"}, "lines": {Type: "int", Min: &min1, Max: &max1000, Default: "100"}}},
+			"restart": {Argv: []string{sysctl, "restart", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "high", Approval: map[string]bool{"prod": true, "staging": false}},
+		},
+	}
+	for i, h := range srv.Hosts() {
+		envName := "staging"
+		if i == n-1 {
+			envName = "prod"
+		}
+		acfg.Hosts = append(acfg.Hosts, actions.HostConfig{Name: fmt.Sprintf("web-%d", i+1), Address: h.IP, Port: h.Port, Groups: []string{"web"}, Env: envName})
+	}
+	cat, err := actions.New(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := sshexec.New(sshexec.Config{KnownHosts: srv.KnownHostsFile(), KeyFile: srv.ClientKeyFile(), User: srv.User()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ex.Close() })
+	e := &env{chat: &fakeChat{}, runner: &countingRunner{Runner: ex}, dir: srv.HostDir()}
+	rs := redistest.Start(t)
+	changes, err := change.New(change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
+		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }}, change.Config{Channel: "CCHANGES"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc, err = New(Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]bot.Role{"UOP": bot.RoleOperator, "UVIEW": bot.RoleViewer, "URESP": bot.RoleResponder}
+	e.router = bot.NewRouter("")
+	e.router.Use(func(next bot.Handler) bot.Handler {
+		return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+			req.Role = roles[req.UserID]
+			return next(ctx, req)
+		}
+	})
+	if err := e.router.Register(e.svc.Commands()...); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) send(user, text string) (*bot.Reply, error) {
+	return e.router.Dispatch(context.Background(), &bot.Request{UserID: user, Channel: "COPS", Text: text})
+}
+
+func (e *env) calls(t testing.TB) int {
+	b, err := os.ReadFile(e.dir + "/calls")
+	if os.IsNotExist(err) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func TestRestartAllowedRunsAtOnceWithProgress(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.send("UOP", "service restart nginx on env=staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rep.Text, "nginx restart: 2/2 hosts, 0 failed · succeeded") {
+		t.Errorf("reply: %s", rep.Text)
+	}
+	if e.chat.posts[0].Text != "nginx restart: 0/2 hosts, 0 failed" || !strings.Contains(e.chat.updates[0].Text, "nginx restart: 1/2 hosts, 0 failed") {
+		t.Errorf("progress: %q then %q", e.chat.posts[0].Text, e.chat.updates[0].Text)
+	}
+	out := e.chat.posts[1]
+	if out.Thread != "1.0" || !strings.Contains(out.Text, "*web-1*") || !strings.Contains(out.Text, "*web-2*") || !strings.Contains(out.Text, "restarted nginx") {
+		t.Errorf("thread output: %+v", out)
+	}
+	if n := e.calls(t); n != 2 {
+		t.Errorf("systemctl ran %d times, want 2", n)
+	}
+}
+
+func TestRestartNeedingApprovalFilesChange(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.send("UOP", "service restart nginx on web -- config change")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rep.Text, "filed CHG-1") || e.runner.calls.Load() != 0 {
+		t.Errorf("reply %q, runs %d", rep.Text, e.runner.calls.Load())
+	}
+	if len(e.chat.posts) != 1 || e.chat.posts[0].Channel != "CCHANGES" {
+		t.Errorf("change not posted to the changes channel: %+v", e.chat.posts)
+	}
+}
+
+func TestLogsLongOutputIsUploaded(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.send("URESP", "service logs nginx on web-1 500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.chat.uploads) != 1 || !strings.Contains(string(e.chat.uploads[0].Content), "line 499 of the nginx journal") {
+		t.Fatalf("uploads: %d, reply %s", len(e.chat.uploads), rep.Text)
+	}
+}
+
+func TestRefusedBeforeSSH(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct{ user, text, want string }{
+		{"UVIEW", "service restart nginx on env=staging", "needs the operator role"},
+		{"URESP", "service logs nginx on web", "matches 3 hosts"},
+		{"URESP", "service logs nginx on web-1 5000", "from 1 to 1000"},
+		{"UVIEW", "service status 'nginx;id' on web", "not a service name"},
+		{"UVIEW", "service status mysql on web", "does not run mysql"},
+		{"UVIEW", "service status nginx on web-7", "did you mean"},
+		{"UVIEW", "service status nginx", "write `service status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			_, err := e.send(tt.user, tt.text)
+			if err == nil || !strings.Contains(bot.UserMessage(err), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if e.runner.calls.Load() != 0 {
+		t.Error("a refused command reached SSH")
+	}
+}
+
+func TestStatus(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.send("UVIEW", "service status nginx on web"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.chat.posts[1].Text; strings.Count(got, "nginx.service - active (running)") != 3 {
+		t.Errorf("thread: %s", got)
+	}
+}
