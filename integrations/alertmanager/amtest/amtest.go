@@ -13,7 +13,7 @@ import (
 
 // Server is a running Alertmanager.
 type Server struct {
-	proc *process
+	proc *testenv.Process
 }
 
 // Start runs prometheus-alertmanager with a generated configuration and
@@ -41,7 +41,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 
 // URL is the base URL of Alertmanager's web UI and API,
 // http://127.0.0.1:<port>; it is also the externalURL of its webhooks.
-func (s *Server) URL() string { return s.proc.url }
+func (s *Server) URL() string { return s.proc.URL }
 
 // Logs returns the latest output of Alertmanager, for failure messages.
-func (s *Server) Logs() string { return s.proc.out.String() }
+func (s *Server) Logs() string { return s.proc.Logs() }

@@ -38,7 +38,7 @@ func TestStartServesConfigAndStopsOnCleanup(t *testing.T) {
 		}
 	})
 	select {
-	case <-s.proc.done:
+	case <-s.proc.Done():
 	default:
 		t.Fatal("alertmanager still running after the test's cleanup")
 	}

@@ -24,7 +24,7 @@ type Server struct {
 	hosts    map[string]*Host
 	order    []string
 	exporter *httptest.Server
-	proc     *process
+	proc     *testenv.Process
 	http     *http.Client
 }
 
@@ -100,7 +100,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		rules:        o.rules,
 	}
 	s.proc = startProcess(tb, bin, dir, cfg)
-	s.URL = s.proc.url
+	s.URL = s.proc.URL
 	return s
 }
 
@@ -118,7 +118,7 @@ func (s *Server) Host(name string) *Host {
 func (s *Server) Hosts() []string { return slices.Clone(s.order) }
 
 // Logs returns what Prometheus has written to stderr so far.
-func (s *Server) Logs() string { return s.proc.out.String() }
+func (s *Server) Logs() string { return s.proc.Logs() }
 
 // closedPort returns a loopback address nothing listens on.
 func closedPort() (string, error) {
