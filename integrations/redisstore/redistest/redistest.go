@@ -5,7 +5,6 @@ package redistest
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
@@ -32,7 +31,7 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin := testenv.LookPath(tb, "redis-server", "redis-server")
 	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
+		port, err := testenv.FreePort()
 		if err != nil {
 			tb.Fatalf("find a free port: %v", err)
 		}
@@ -89,12 +88,3 @@ func (s *Server) Client(tb testing.TB) *redis.Client {
 
 // Kill stops the server abruptly, to test behaviour when Redis is down.
 func (s *Server) Kill() { s.stop() }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("listen: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
