@@ -7,10 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"opsbot/bot"
 	"opsbot/bot/config"
 	"opsbot/bot/golden"
+	"opsbot/integrations/redisstore"
+	"opsbot/integrations/redisstore/redistest"
 )
 
 // TestConsoleTranscripts feeds each script under testdata/console to
@@ -93,5 +96,32 @@ func TestRBACEveryVerb(t *testing.T) {
 				t.Errorf("%q as %s: denied=%v (err %v), command needs %s", c.Verb, role, denied, err, c.Role)
 			}
 		}
+	}
+}
+
+// TestRedisDownIsSaidPlainly: with the store gone, a command that needs it
+// says so, and the process keeps answering.
+func TestRedisDownIsSaidPlainly(t *testing.T) {
+	srv := redistest.Start(t)
+	store, err := redisstore.Open(redisstore.Config{Addrs: []string{srv.Addr}, DialTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg, doc := demo(config.NewLoader())
+	a, err := newApp(cfg, doc, store, nil, Surface{Chat: &lateChat{}}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Kill()
+	for _, text := range []string{"incident list", "audit 3"} {
+		_, err := a.Router.Dispatch(context.Background(), &bot.Request{UserID: "U0CONSOLE", Channel: "C1", Text: text})
+		if bot.ErrorCode(err) != bot.CodeUnavailable || !strings.Contains(bot.UserMessage(err), "unavailable, try again") {
+			t.Errorf("%s with Redis down: %v (%q)", text, err, bot.UserMessage(err))
+		}
+	}
+	rep, err := a.Router.Dispatch(context.Background(), &bot.Request{UserID: "U0CONSOLE", Channel: "C1", Text: "ping"})
+	if err != nil || !strings.Contains(rep.Text, "pong") {
+		t.Errorf("ping with Redis down = %v, %v", rep, err)
 	}
 }
