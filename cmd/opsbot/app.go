@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,7 @@ import (
 	"opsbot/commands/change"
 	"opsbot/commands/core"
 	"opsbot/commands/incident"
+	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
 	"opsbot/jobs/loop"
@@ -48,6 +50,7 @@ type App struct {
 	Oncall    *oncall.Service
 	Incidents *incident.Service
 	Changes   *change.Service
+	Monitor   *monitor.Service
 	// Home lists the App Home sections the domains offer, by title.
 	Home []HomeSection
 }
@@ -131,6 +134,9 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	if err := a.addChangeDesk(cfg, surf); err != nil {
 		return nil, err
 	}
+	if err := a.addMonitor(cfg, surf); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -183,10 +189,21 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		go a.sweepChanges(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { a.sweepChanges(ctx) })
+		if a.Monitor != nil {
+			// Alert delivery: posts and updates what webhooks stored,
+			// including what a previous run left undelivered.
+			wg.Go(func() {
+				if err := a.Monitor.Run(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Error("alert delivery stopped", "err", err)
+				}
+			})
+		}
 		if err := a.Loop.Run(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("step loop stopped", "err", err)
 		}
+		wg.Wait()
 	}()
 	return done, nil
 }

@@ -13,6 +13,7 @@ import (
 	"opsbot/commands/actions"
 	"opsbot/commands/change"
 	"opsbot/commands/incident"
+	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
 	"opsbot/commands/service"
 	"opsbot/integrations/redisstore"
@@ -37,6 +38,8 @@ type Config struct {
 	Actions actions.Config `yaml:"actions"`
 	Changes change.Config  `yaml:"changes"`
 	Service service.Config `yaml:"service"`
+
+	Monitor monitor.Config `yaml:"monitor"`
 }
 
 // LimitsConfig protects opsbot from floods of commands.
@@ -95,6 +98,12 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("service", c.Service.Validate(), false)
 	if len(c.Actions.Hosts) > 0 {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
+	}
+	if c.Monitor.Enabled() {
+		doc.AddErrors("monitor", c.Monitor.Validate(), false)
+		if s := c.Monitor.OnCallSchedule; s != "" && !c.Oncall.HasTarget(s) {
+			doc.Problem("monitor.oncall_schedule", "%q is not an oncall schedule", s)
+		}
 	}
 	for sev, target := range c.Incident.PageTargets() {
 		if !c.Oncall.HasTarget(target) {
@@ -172,6 +181,12 @@ incident:
     sev1: {page: sre-urgent, update_every: 30m}
     sev2: {page: sre, update_every: 1h}
     sev3: {update_every: 4h}
+monitor:
+  webhook: {bearer_token: demo-webhook-token}
+  default_channel: C0ALERTS
+  alertmanager: {url: "${ALERTMANAGER_URL:-http://127.0.0.1:9093}"}
+  prometheus: {url: "${PROMETHEUS_URL:-http://127.0.0.1:9090}"}
+  oncall_schedule: sre
 `
 
 func demo(loader *config.Loader) (*Config, *config.Document) {

@@ -41,6 +41,7 @@ func TestBrokenConfigs(t *testing.T) {
 func TestExampleConfigIsValid(t *testing.T) {
 	t.Setenv("SLACK_APP_TOKEN", "xapp-1-A000-placeholder")
 	t.Setenv("SLACK_BOT_TOKEN", "xoxb-placeholder")
+	t.Setenv("OPSBOT_ALERTMANAGER_WEBHOOK_TOKEN", "placeholder-webhook-token")
 	var out bytes.Buffer
 	m := NewMain(nil, &out, &out)
 	if err := m.ParseFlags([]string{"check-config", "../../config.example.yaml"}); err != nil {

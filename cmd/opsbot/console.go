@@ -44,6 +44,9 @@ func (m *Main) runConsole(ctx context.Context) error {
 	if m.HTTP {
 		srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 		srv.AddCheck("redis", pingStore(store))
+		if app.Monitor != nil {
+			srv.Handle("/hooks/alertmanager", app.Monitor.Webhook())
+		}
 		addr, err := srv.Start()
 		if err != nil {
 			return err

@@ -72,10 +72,20 @@ func (s *syncBuffer) String() string {
 
 // startE2E starts Redis, the local Slack and `opsbot run`, and waits until
 // opsbot is connected. extraConfig is appended to the generated config.
-func startE2E(tb testing.TB, extraConfig string, opts ...slackemu.Option) *e2e {
+func startE2E(tb testing.TB, extraConfig string, opts ...any) *e2e {
 	tb.Helper()
+	listen := "127.0.0.1:0"
+	var emuOpts []slackemu.Option
+	for _, o := range opts {
+		switch v := o.(type) {
+		case slackemu.Option:
+			emuOpts = append(emuOpts, v)
+		case httpPort:
+			listen = fmt.Sprintf("127.0.0.1:%d", int(v))
+		}
+	}
 	bin := opsbotBinary(tb)
-	e := &e2e{redis: redistest.Start(tb), slack: slackemu.New(opts...), logs: &syncBuffer{}, done: make(chan error, 1)}
+	e := &e2e{redis: redistest.Start(tb), slack: slackemu.New(emuOpts...), logs: &syncBuffer{}, done: make(chan error, 1)}
 	tb.Cleanup(e.slack.Close)
 	cfg := fmt.Sprintf(`slack:
   app_token: %s
@@ -86,7 +96,7 @@ func startE2E(tb testing.TB, extraConfig string, opts ...slackemu.Option) *e2e {
 redis:
   addrs: [%s]
 http:
-  listen: 127.0.0.1:0
+  listen: %s
 rbac:
   users:
     U1: admin
@@ -94,7 +104,7 @@ rbac:
     U3: approver
 log:
   level: debug
-%s`, e.slack.AppToken(), e.slack.BotToken(), e.slack.APIURL(), e.redis.Addr, extraConfig)
+%s`, e.slack.AppToken(), e.slack.BotToken(), e.slack.APIURL(), e.redis.Addr, listen, extraConfig)
 	path := filepath.Join(tb.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		tb.Fatal(err)
@@ -168,4 +178,19 @@ func runBinary(bin string, args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// httpPort makes startE2E serve opsbot's HTTP endpoints on a known port.
+type httpPort int
+
+func withHTTPPort(p int) httpPort { return httpPort(p) }
+
+// current returns a message as the emulator holds it now.
+func (e *e2e) current(tb testing.TB, channel, ts string) slackemu.Message {
+	tb.Helper()
+	m, ok := e.slack.Message(channel, ts)
+	if !ok {
+		tb.Fatalf("no message %s in %s", ts, channel)
+	}
+	return m
 }

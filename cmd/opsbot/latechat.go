@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"opsbot/bot"
 )
@@ -52,4 +53,17 @@ func (l *lateChat) Upload(ctx context.Context, ch, th string, f bot.File) error 
 		return err
 	}
 	return c.Upload(ctx, ch, th, f)
+}
+
+// Backlog forwards to the transport's pacing when it has one, so alert
+// storms fold into digests instead of queueing.
+func (l *lateChat) Backlog(channel string) time.Duration {
+	c, err := l.get()
+	if err != nil {
+		return 0
+	}
+	if b, ok := c.(interface{ Backlog(string) time.Duration }); ok {
+		return b.Backlog(channel)
+	}
+	return 0
 }

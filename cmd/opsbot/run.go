@@ -55,6 +55,10 @@ func (m *Main) runSlack(ctx context.Context) error {
 	srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 	srv.AddCheck("redis", pingStore(store))
 	srv.AddCheck("slack", transport.Ready)
+	if app.Monitor != nil {
+		// The handler answers other methods with 405 itself, and counts them.
+		srv.Handle("/hooks/alertmanager", app.Monitor.Webhook())
+	}
 	addr, err := srv.Start()
 	if err != nil {
 		return err

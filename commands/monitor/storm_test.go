@@ -1,0 +1,131 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"opsbot/integrations/alertmanager"
+)
+
+// A storm of 5,000 alerts in 50 groups over two channels whose chat takes
+// one post per second: the first groups get their own message, the rest
+// are folded into one digest per channel, every alert is represented, and
+// once all resolve every message says so.
+//
+// Figures: go test ./commands/monitor -run TestStorm -v
+func TestStorm(t *testing.T) {
+	const groups, perGroup, budget = 50, 100, 5
+	chat := newFakeChat(time.Second)
+	clock := func() time.Time { return t0 } // one posting-budget minute
+	s := newTestService(t, Config{
+		Routes: []RouteConfig{{Match: `team="a"`, Channel: "CA"}, {Match: `team="b"`, Channel: "CB"}},
+		Storm:  StormConfig{MaxNewGroupsPerMinute: budget},
+	}, Deps{Chat: chat, Backlog: chat, Now: clock})
+	runWorker(t, s)
+
+	name := func(i int) string { return fmt.Sprintf("Storm%02d", i) }
+	msg := func(i int, status string) alertmanager.Message {
+		team := "a"
+		if i%2 == 1 {
+			team = "b"
+		}
+		return payload("storm-"+name(i), status, map[string]string{"alertname": name(i), "team": team}, perGroup, t0)
+	}
+	start := time.Now()
+	for i := range groups {
+		if code := post(t, s.Webhook(), msg(i, alertmanager.StatusFiring)); code != 200 {
+			t.Fatalf("webhook %d: %d", i, code)
+		}
+	}
+	// represented reports whether every group shows all its alerts in
+	// state want, in its own message or in its channel's digest.
+	represented := func(want string) bool {
+		var all strings.Builder
+		for _, m := range chat.latest() {
+			all.WriteString(text(m.Msg))
+		}
+		s := all.String()
+		for i := range groups {
+			own := want == "firing" && strings.Contains(s, "FIRING: "+name(i)+"* · 100 firing") ||
+				want == "resolved" && strings.Contains(s, "RESOLVED: "+name(i)+"*")
+			digest := strings.Contains(s, fmt.Sprintf("*%s* — 100 %s", name(i), want))
+			if !own && !digest {
+				return false
+			}
+		}
+		return true
+	}
+	chat.waitFor(t, 30*time.Second, "every firing alert represented", func() bool { return represented("firing") })
+	firingDone := time.Since(start)
+	for i := range groups {
+		if code := post(t, s.Webhook(), msg(i, alertmanager.StatusResolved)); code != 200 {
+			t.Fatalf("resolve webhook %d: %d", i, code)
+		}
+	}
+	chat.waitFor(t, 30*time.Second, "every alert resolved", func() bool { return represented("resolved") })
+	total := time.Since(start)
+
+	perChannel := map[string]int{}
+	for _, p := range chat.posts() {
+		perChannel[p.Channel]++
+	}
+	for _, ch := range []string{"CA", "CB"} {
+		// budget groups of their own plus one digest
+		if perChannel[ch] != budget+1 {
+			t.Errorf("%d posts to %s, want %d", perChannel[ch], ch, budget+1)
+		}
+	}
+	digests := 0
+	for _, m := range chat.latest() {
+		if strings.Contains(m.Msg.Text, "[STORM] 20 alert groups: 0 firing, 2000 resolved") {
+			digests++
+		}
+	}
+	if digests != 2 {
+		t.Errorf("%d final digests reading 20 groups, 2000 resolved; want 2", digests)
+	}
+	t.Logf("storm: %d alerts in %d groups; %d posts (%v per channel), %d updates; all firing shown after %v, all resolved after %v",
+		groups*perGroup, groups, len(chat.posts()), perChannel, countUpdates(chat), firingDone.Round(time.Millisecond), total.Round(time.Millisecond))
+}
+
+func countUpdates(c *fakeChat) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.log {
+		if s.Update {
+			n++
+		}
+	}
+	return n
+}
+
+// A restarted worker (a fresh Service on the same Redis) delivers what the
+// old one stored but never posted, and updates what it posted.
+func TestRedeliveryAfterRestart(t *testing.T) {
+	chat := newFakeChat(0)
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})
+	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
+	if err := s.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	post(t, s.Webhook(), payload("g1", alertmanager.StatusResolved, map[string]string{"alertname": "A"}, 1, t0))
+	post(t, s.Webhook(), payload("g2", alertmanager.StatusFiring, map[string]string{"alertname": "B"}, 1, t0))
+	// "restart": the old service never delivers again
+	fresh, err := New(s.cfg, Deps{Store: s.d.Store, Chat: chat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(chat.posts()); n != 2 {
+		t.Fatalf("%d posts, want 2", n)
+	}
+	if got := text(chat.latest()[chat.posts()[0].TS].Msg); !strings.Contains(got, "RESOLVED: A") {
+		t.Errorf("first message not updated to resolved:\n%s", got)
+	}
+}
