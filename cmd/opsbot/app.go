@@ -131,6 +131,14 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	if err := a.addIncidentDesk(cfg, surf); err != nil {
 		return nil, err
 	}
+	if cfg.Monitor.Enabled() && surf.Silencer == nil {
+		// Changes silence their hosts' alerts while they run.
+		am, err := cfg.Monitor.AlertmanagerClient()
+		if err != nil {
+			return nil, fmt.Errorf("monitor: %w", err)
+		}
+		surf.Silencer = hostSilencer{am: am}
+	}
 	if err := a.addChangeDesk(cfg, surf); err != nil {
 		return nil, err
 	}
