@@ -23,7 +23,7 @@ var (
 	linkRe    = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)\|([^>]+)>`)
 	bareRe    = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)>`)
 	userRe    = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|([^>]+))?>`)
-	chanRe    = regexp.MustCompile(`<#([A-Z0-9]+)(?:\|([^>]+))?>`)
+	chanRe    = regexp.MustCompile(`<#([A-Za-z0-9_-]+)(?:\|([^>]+))?>`)
 	groupRe   = regexp.MustCompile(`<!subteam\^([A-Z0-9]+)(?:\|([^>]+))?>`)
 	specialRe = regexp.MustCompile(`<!(here|channel|everyone)>`)
 )
@@ -71,12 +71,9 @@ func Render(text string, blocks []slack.Block, first int) (string, []Button) {
 			line("== " + textOf(v.Text) + " ==")
 		case *slack.SectionBlock:
 			line(textOf(v.Text))
-			var fields []string
+			// Fields are "*Label*\nvalue": one a line, label and value joined.
 			for _, f := range v.Fields {
-				fields = append(fields, textOf(f))
-			}
-			if len(fields) > 0 {
-				line("  " + strings.Join(fields, "  |  "))
+				line("  " + strings.ReplaceAll(strings.TrimSpace(textOf(f)), "\n", ": "))
 			}
 			if v.Accessory != nil && v.Accessory.ButtonElement != nil {
 				be := v.Accessory.ButtonElement

@@ -107,6 +107,9 @@ func (c *Catalogue) Action(name string) (*Action, error) {
 	if a, ok := c.actions[name]; ok {
 		return a, nil
 	}
+	if len(c.ActionNames()) == 0 {
+		return nil, bot.Errorf(bot.CodeNotFound, "there is no action %q: no actions are configured yet; an admin adds them under actions in the config (see config.example.yaml)", clip(name, 40))
+	}
 	return nil, bot.Errorf(bot.CodeNotFound, "there is no action %q; actions: %s", clip(name, 40), strings.Join(c.ActionNames(), ", "))
 }
 
