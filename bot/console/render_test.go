@@ -7,7 +7,9 @@ import (
 )
 
 func TestRenderBlocksAsText(t *testing.T) {
-	md := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
+	md := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "INC-1 · SEV2", false, false)),
 		slack.NewSectionBlock(md("Paged <@U2|bob> in <#C1|ops>, see <https://x.example/rb|the runbook>"), []*slack.TextBlockObject{md("*Status*\nOpen"), md("*Severity*\nSEV2")}, nil),
