@@ -21,6 +21,7 @@ import (
 	"opsbot/bot/logging"
 	"opsbot/bot/ratelimit"
 	"opsbot/bot/rbac"
+	"opsbot/commands/actions"
 	"opsbot/commands/change"
 	"opsbot/commands/core"
 	"opsbot/commands/incident"
@@ -50,6 +51,7 @@ type App struct {
 	Oncall    *oncall.Service
 	Incidents *incident.Service
 	Changes   *change.Service
+	Catalogue *actions.Catalogue
 	Monitor   *monitor.Service
 	// Home lists the App Home sections the domains offer, by title.
 	Home []HomeSection

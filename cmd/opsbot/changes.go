@@ -51,7 +51,7 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 	if err := a.Router.RegisterView(changes.Views()...); err != nil {
 		return err
 	}
-	a.Changes = changes
+	a.Changes, a.Catalogue = changes, cat
 	a.Home = append(a.Home, HomeSection{"Changes awaiting my approval", changes.HomeSection})
 	return nil
 }
@@ -114,4 +114,31 @@ func sshErrors(err error) []error {
 		out = append(out, errors.New(strings.TrimPrefix(p.Error(), "ssh.")))
 	}
 	return out
+}
+
+// inventory answers the monitor's host questions from the action
+// catalogue's hosts: group members for `status <group>`, and the owner
+// from a host's "owner" label.
+type inventory struct{ cat *actions.Catalogue }
+
+func (i inventory) Members(group string) ([]string, bool) {
+	var out []string
+	for _, h := range i.cat.Hosts() {
+		for _, g := range h.Groups {
+			if g == group {
+				out = append(out, h.Name)
+			}
+		}
+	}
+	return out, len(out) > 0
+}
+
+func (i inventory) Owner(host string) (string, bool) {
+	for _, h := range i.cat.Hosts() {
+		if h.Name == host || h.Address == host {
+			o, ok := h.Labels["owner"]
+			return o, ok && o != ""
+		}
+	}
+	return "", false
 }

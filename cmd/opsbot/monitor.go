@@ -28,6 +28,10 @@ func (a *App) addMonitor(cfg *Config, surf Surface) error {
 	a.closers = append(a.closers, prom.Close)
 	d := monitor.Deps{Store: a.Store, Chat: surf.Chat, Alertmanager: am, Prometheus: prom,
 		Audit: a.Audit, Registerer: a.Registry, Log: a.Log}
+	if a.Catalogue != nil && len(a.Catalogue.Hosts()) > 0 {
+		inv := inventory{cat: a.Catalogue}
+		d.HostGroups, d.Hosts = inv, inv
+	}
 	if b, ok := surf.Chat.(monitor.Backlogger); ok {
 		d.Backlog = b
 	}
