@@ -89,3 +89,39 @@ func TestE2EIncidentLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EIncidentForm: `/incident new` opens a modal; a bad submission is
+// refused in the ack (the modal stays open with the error); a good one
+// opens the incident in the channel the form came from.
+func TestE2EIncidentForm(t *testing.T) {
+	e := startE2E(t, noLimit+incidentDesk)
+	if _, err := e.slack.SlashCommand("U1", "C1", "/incident", "new"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	v, err := e.slack.WaitForView(ctx, func(v slackemu.View) bool { return v.CallbackID == "incident.new" && v.Open })
+	if err != nil {
+		t.Fatalf("no modal: %v\n%s", err, tail(e.logs.String(), 20))
+	}
+	bad, err := e.slack.SubmitView(ctx, "U1", v.ID, map[string]map[string]string{
+		"title": {"title": ""}, "severity": {"severity": "sev3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad.ResponseAction != "errors" || bad.Errors["title"] == "" {
+		t.Errorf("empty title: response %q, errors %v; want an error on the title", bad.ResponseAction, bad.Errors)
+	}
+	good, err := e.slack.SubmitView(ctx, "U1", v.ID, map[string]map[string]string{
+		"title": {"title": "search is slow"}, "severity": {"severity": "sev3"},
+		"description": {"description": "p99 over 2 s"}, "services": {"services": "search"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if good.ResponseAction == "errors" {
+		t.Fatalf("good submission refused: %v", good.Errors)
+	}
+	e.waitFor(t, "the incident opened from the form, in the form's channel", func(m slackemu.Message) bool {
+		return m.Channel == "C1" && !m.Ephemeral && strings.Contains(string(m.Blocks), "search is slow")
+	})
+}
