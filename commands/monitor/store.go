@@ -64,8 +64,8 @@ func channelOf(id string) string {
 	return c
 }
 
-func (s *store) groupKey(id string) string { return s.key("monitor", "group", id) }
-func (s *store) dirtyKey() string          { return s.key("monitor", "dirty") }
+func (s *store) groupKey(id string) string { return s.key("{monitor}", "group", id) }
+func (s *store) dirtyKey() string          { return s.key("{monitor}", "dirty") }
 
 // ingest stores msg for each channel and marks the groups dirty, in one
 // round trip.
