@@ -94,6 +94,9 @@ type pager struct {
 	pages []string // target|message|ref
 	acks  []string // id|user
 	n     int
+	// paged, when set, runs after each page is raised, as a person who
+	// acknowledges at once would.
+	paged func(ref string)
 }
 
 func (p *pager) PageTarget(_ context.Context, target, message, by, channel, ref string) (string, []string, error) {
@@ -104,6 +107,11 @@ func (p *pager) PageTarget(_ context.Context, target, message, by, channel, ref 
 	}
 	p.n++
 	p.pages = append(p.pages, target+"|"+message+"|"+ref)
+	if p.paged != nil {
+		p.mu.Unlock()
+		p.paged(ref)
+		p.mu.Lock()
+	}
 	return fmt.Sprintf("PG-%d", p.n), []string{"U3CAROL"}, nil
 }
 

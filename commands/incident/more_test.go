@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -335,4 +336,33 @@ func TestRedisDownSaysSo(t *testing.T) {
 			t.Errorf("%s: %q", cmd, got)
 		}
 	}
+}
+
+// TestAckBeforeTheMessageIsRecorded: the paged person acknowledges from
+// the DM before the incident's message ts is stored; the message must
+// still end up showing the acknowledgement.
+func TestAckBeforeTheMessageIsRecorded(t *testing.T) {
+	srv, c := start(t)
+	e := newEnv(t, srv, c, opts{})
+	e.pager.paged = func(ref string) {
+		e.svc.AcknowledgeFromPage(context.Background(), ref, "U3CAROL")
+	}
+	e.ok(t, "U1ALICE", "incident open sev1 site down")
+	posts := e.chat.posted("CSRE")
+	if len(posts) == 0 {
+		t.Fatal("no incident message posted")
+	}
+	last := e.chat.last("CSRE", posts[0].TS)
+	if !strings.Contains(last.Text, "acknowledged by <@U3CAROL>") {
+		t.Errorf("the message does not show the acknowledgement:\n%s", messageJSON(t, last))
+	}
+}
+
+func messageJSON(t *testing.T, m bot.Message) string {
+	t.Helper()
+	b, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Text + string(b)
 }

@@ -73,16 +73,32 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (*Opened, error) {
 	}
 	s.post(ctx, inc)
 	if len(inc.Messages) > 0 || inc.Page != "" || inc.IncChannel != "" {
-		if err := s.st.refs(ctx, inc, now); err != nil {
+		changed, err := s.st.refs(ctx, inc, now)
+		if err != nil {
 			// The incident stands; its message just will not update.
 			s.log.Error("record incident message", "incident", inc.ID(), "err", err)
 			out.Notes = append(out.Notes, "its message could not be recorded, so it will not update as the incident changes")
+		} else if changed {
+			s.catchUp(ctx, inc)
 		}
 	}
 	if s.cfg.severities[inc.Severity].updateEvery > 0 {
 		s.scheduleReminder(ctx, inc)
 	}
 	return out, nil
+}
+
+// catchUp redraws the just-posted message when the incident changed while
+// it was being posted: a paged person may acknowledge from the DM before
+// the message's ts is recorded, and that transition found no message to
+// update.
+func (s *Service) catchUp(ctx context.Context, posted *Incident) {
+	now, err := s.st.load(ctx, posted.Num)
+	if err != nil || now == nil {
+		s.log.Warn("reload new incident", "incident", posted.ID(), "err", err)
+		return
+	}
+	s.refresh(ctx, now)
 }
 
 func checkTitle(t string) string {

@@ -104,7 +104,10 @@ return reply('ok')`)
 // channel back to the incident.
 // KEYS: 1 hash, 2 timeline, 3 paged users' set... then the thread and
 // channel map keys. ARGV: 1 num, 2 msgs, 3 page id, 4 paged users,
-// 5 incident channel, 6 now ms, 7 timeline max, 8 number of user sets.
+// 5 incident channel, 6 now ms, 7 timeline max, 8 number of user sets,
+// 9-11 the state, commander and severity the posted message shows.
+// It returns 2 when the incident has changed from what was posted (a
+// paged person acknowledged before the message was recorded), else 1.
 var refsScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'msgs', ARGV[2])
@@ -116,6 +119,8 @@ if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'inc_channel', ARGV[5]) end
 local users = tonumber(ARGV[8])
 for i = 3, 2 + users do redis.call('ZADD', KEYS[i], ARGV[1], ARGV[1]) end
 for i = 3 + users, #KEYS do redis.call('SET', KEYS[i], ARGV[1]) end
+local cur = redis.call('HMGET', KEYS[1], 'state', 'commander', 'sev')
+if (cur[1] or '') ~= ARGV[9] or (cur[2] or '') ~= ARGV[10] or (cur[3] or '') ~= ARGV[11] then return 2 end
 return 1`)
 
 // listScript finds the newest incidents in every one of KEYS (sorted

@@ -108,7 +108,9 @@ func pairs(l []string) map[string]string {
 
 // refs records the posted messages, the page and the incident's channel,
 // and maps their threads and the channel to the incident.
-func (st *store) refs(ctx context.Context, i *Incident, now time.Time) error {
+// refs records the posted messages; changed reports that the incident
+// moved on while they were being posted, so they need a redraw.
+func (st *store) refs(ctx context.Context, i *Incident, now time.Time) (changed bool, err error) {
 	var msgs []string
 	for _, m := range i.Messages {
 		msgs = append(msgs, m.Channel+"|"+m.TS)
@@ -123,12 +125,12 @@ func (st *store) refs(ctx context.Context, i *Incident, now time.Time) error {
 	if i.IncChannel != "" {
 		keys = append(keys, st.channelKey(i.IncChannel))
 	}
-	err := refsScript.Run(ctx, st.rdb, keys, i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
-		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged)).Err()
+	res, err := refsScript.Run(ctx, st.rdb, keys, i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
+		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged), string(i.State), i.Commander, int(i.Severity)).Int()
 	if err != nil {
-		return fmt.Errorf("record messages of %s: %w", i.ID(), err)
+		return false, fmt.Errorf("record messages of %s: %w", i.ID(), err)
 	}
-	return nil
+	return res == 2, nil
 }
 
 // load reads an incident; nil when there is none.

@@ -46,8 +46,13 @@ func (s *Service) transition(ctx context.Context, n int64, c change) (string, *I
 		if (c.op == "reopen" || inc.Page == "") && s.cfg.severities[inc.Severity].page != "" {
 			if note := s.pageFor(ctx, inc, c.actor); note != "" {
 				s.log.Warn("page for incident", "incident", inc.ID(), "note", note)
-			} else if err := s.st.refs(ctx, inc, now); err != nil {
+			} else if changed, err := s.st.refs(ctx, inc, now); err != nil {
 				s.log.Warn("record page", "incident", inc.ID(), "err", err)
+			} else if changed {
+				// Acknowledged from the page already: draw what is true now.
+				if fresh, err := s.st.load(ctx, inc.Num); err == nil && fresh != nil {
+					inc = fresh
+				}
 			}
 		}
 	}
