@@ -15,6 +15,9 @@ import (
 // by the webhook, which picks up work other replicas stored or failed.
 const runInterval = 2 * time.Second
 
+// maxRetryWait caps the wait before retrying a channel that keeps failing.
+const maxRetryWait = 5 * time.Minute
+
 // Run delivers alert messages until ctx ends: whenever the webhook stores
 // something, and every few seconds for what is left over (after a restart,
 // a failed post, or work another replica stored). Each channel has its own
@@ -24,6 +27,10 @@ func (s *Service) Run(ctx context.Context) error {
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		busy = map[string]bool{}
+		// A channel that keeps failing (deleted, bot removed) is retried
+		// with doubling waits up to maxRetryWait instead of every tick.
+		retryAt  = map[string]time.Time{}
+		failures = map[string]int{}
 	)
 	defer wg.Wait()
 	t := time.NewTicker(runInterval)
@@ -35,7 +42,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		for ch, ids := range byChannel {
 			mu.Lock()
-			if busy[ch] {
+			if busy[ch] || time.Now().Before(retryAt[ch]) {
 				mu.Unlock()
 				continue
 			}
@@ -43,11 +50,22 @@ func (s *Service) Run(ctx context.Context) error {
 			mu.Unlock()
 			wg.Go(func() {
 				done, err := s.deliverChannel(ctx, ch, ids)
-				if err != nil && ctx.Err() == nil {
-					s.log.Warn("alert delivery incomplete, will retry", "channel", ch, "err", err)
-				}
 				mu.Lock()
 				delete(busy, ch)
+				if err != nil && done == 0 {
+					failures[ch]++
+					wait := min(runInterval<<min(failures[ch], 10), maxRetryWait)
+					retryAt[ch] = time.Now().Add(wait)
+					if ctx.Err() == nil {
+						s.log.Warn("alert delivery failed, will retry", "channel", ch, "in", wait, "err", err)
+					}
+				} else {
+					delete(failures, ch)
+					delete(retryAt, ch)
+					if err != nil && ctx.Err() == nil {
+						s.log.Warn("alert delivery incomplete, will retry", "channel", ch, "err", err)
+					}
+				}
 				mu.Unlock()
 				if done > 0 { // look again at once: more may have come meanwhile
 					s.notify()
