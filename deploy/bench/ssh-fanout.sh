@@ -9,7 +9,7 @@
 #   - parallel-ssh -p 32 (Debian package pssh), also with curve25519 key
 #     exchange (x/crypto's kex; OpenSSH's default sntrup761 costs the client
 #     ~55 ms CPU per connection),
-#   - ansible -f 32 -m raw, when installed,
+#   - ansible -f 32 -m raw, when installed (Debian package ansible-core),
 # and prints one table (median and best wall seconds over the rounds).
 #
 # Needs Go, /usr/sbin/sshd, and root or OPSBOT_SSHTEST_USER (see

@@ -34,9 +34,15 @@ func main() {
 // tool is one contender: run does the whole fan-out once and reports the
 // wall time and the client CPU time it took, or why it could not.
 type tool struct {
-	name  string
-	run   func(ctx context.Context) (wall, cpu time.Duration, err error)
-	after func() // if set, runs once a measurement is taken
+	name string
+	run  func(ctx context.Context) (wall, cpu time.Duration, err error)
+	// before, if set, runs ahead of each measurement, unmeasured.
+	before func(ctx context.Context) error
+	// teardown, if set, ends what run left open (connections) inside the
+	// server CPU window but outside the wall time.
+	teardown func()
+	// after, if set, runs once the measurement is taken.
+	after func()
 	times []time.Duration
 	cpu   []time.Duration
 	sshd  []time.Duration
@@ -76,19 +82,32 @@ func run(out io.Writer, nHosts, par, rounds int) error {
 			if t.err != nil {
 				continue
 			}
-			waitNoChildren(srv.Pids(), 10*time.Second)
-			before := treeCPU(srv.Pids())
+			waitChildren(srv.Pids(), 0, 10*time.Second)
+			if t.before != nil {
+				if t.err = t.before(ctx); t.err != nil {
+					continue
+				}
+			}
+			open := countChildren(srv.Pids())
+			busy := machineBusy()
 			d, cpu, err := t.run(ctx)
+			if t.teardown != nil {
+				t.teardown()
+			}
+			// Let the connections this run opened end, so the server's
+			// work for them is inside the window.
+			waitChildren(srv.Pids(), open, 10*time.Second)
+			server := machineBusy() - busy - cpu
+			if t.after != nil {
+				t.after()
+			}
 			if err != nil {
 				t.err = err
 				continue
 			}
 			t.times = append(t.times, d)
 			t.cpu = append(t.cpu, cpu)
-			t.sshd = append(t.sshd, treeCPU(srv.Pids())-before)
-			if t.after != nil {
-				t.after()
-			}
+			t.sshd = append(t.sshd, max(server, 0))
 		}
 	}
 	printTable(out, tools, nHosts, par, rounds)
@@ -104,7 +123,7 @@ func median(ds []time.Duration) time.Duration {
 func printTable(out io.Writer, tools []*tool, nHosts, par, rounds int) {
 	fmt.Fprintf(out, "\n`true` on %d hosts, parallelism %d, %d rounds (wall seconds)\n\n", nHosts, par, rounds)
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "tool\tmedian s\tbest s\tclient CPU s\tsshd CPU s\tmedian vs parallel-ssh\t")
+	fmt.Fprintln(w, "tool\tmedian s\tbest s\tclient CPU s\tserver CPU s\tmedian vs parallel-ssh\t")
 	var pssh time.Duration
 	for _, t := range tools {
 		if strings.HasPrefix(t.name, "parallel-ssh") && !strings.Contains(t.name, "kex") && len(t.times) > 0 {
@@ -128,7 +147,8 @@ func printTable(out io.Writer, tools []*tool, nHosts, par, rounds int) {
 	}
 	w.Flush()
 	fmt.Fprintln(out, "client CPU: user+sys of opsbot's process, or of the tool and the ssh clients it ran;")
-	fmt.Fprintln(out, "sshd CPU: every sshd process and command on the server side, measured from /proc.")
+	fmt.Fprintln(out, "server CPU: the machine's busy CPU time during the run (/proc/stat) less the client's:")
+	fmt.Fprintln(out, "sshd and the commands it ran, plus whatever else the machine was doing.")
 	cold, warm, bare := med[tools[0].name], med[tools[1].name], med["bare x/crypto/ssh loop"]
 	if pssh > 0 && cold > 0 && warm > 0 && bare > 0 {
 		fmt.Fprintf(out, "\nopsbot cold = %.1f%% of parallel-ssh (target <= 30%%), %.2fx the bare loop (target <= 1.3x)\n",

@@ -9,38 +9,29 @@ import (
 	"time"
 )
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
+// clockTick is USER_HZ, the unit of /proc/stat times (100 on Linux).
 const clockTick = 10 * time.Millisecond
 
-// treeCPU sums the CPU time of the processes rooted at pids and of every
-// descendant that has ended (cutime/cstime): all the work sshd has done
-// for its clients. Only meaningful on Linux.
-func treeCPU(pids []int) time.Duration {
-	var total time.Duration
-	for _, pid := range pids {
-		total += procCPU(pid)
-		for _, child := range children(pid) {
-			total += treeCPU([]int{child})
-		}
-	}
-	return total
-}
-
-// procCPU returns utime+stime+cutime+cstime of pid, 0 if it is gone.
-func procCPU(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// machineBusy returns the CPU time all cores have spent on anything but
+// idle and I/O wait since boot, from the first line of /proc/stat. Per
+// process figures can't be used for the servers: a live process's
+// utime/stime lag what its parent is credited when it exits, so a reading
+// taken while connections are open undercounts. Only meaningful on Linux.
+func machineBusy() time.Duration {
+	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
 	}
-	s := string(data)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	// After "(comm)": state is f[0]; utime, stime, cutime, cstime are
-	// fields 14-17 of stat, f[11] to f[14] here.
-	if len(f) < 15 {
-		return 0
-	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
 	var ticks int64
-	for _, v := range f[11:15] {
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i > 7 { // guest times are already in user
+			break
+		}
 		n, _ := strconv.ParseInt(v, 10, 64)
 		ticks += n
 	}
@@ -64,20 +55,19 @@ func children(pid int) []int {
 	return out
 }
 
-// waitNoChildren waits (up to limit) until the listeners have reaped
-// every connection, so their CPU shows in cutime/cstime.
-func waitNoChildren(pids []int, limit time.Duration) {
+func countChildren(pids []int) int {
+	n := 0
+	for _, p := range pids {
+		n += len(children(p))
+	}
+	return n
+}
+
+// waitChildren waits (up to limit) until the listeners have at most n
+// connections left.
+func waitChildren(pids []int, n int, limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		busy := false
-		for _, p := range pids {
-			if len(children(p)) > 0 {
-				busy = true
-			}
-		}
-		if !busy {
-			return
-		}
+	for countChildren(pids) > n && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -52,13 +52,14 @@ func (e *benchEnv) config() sshexec.Config {
 	}
 }
 
-// opsbotTools returns the cold and warm measurements. They share one
-// Executor per round: cold runs on an empty pool, warm right after on the
-// connections cold left behind.
+// opsbotTools returns the cold and warm measurements. Cold builds a new
+// Executor and fans out on an empty pool; warm fans out on an Executor whose
+// pool a warm-up run (outside the measurement) has filled. Cold closes its
+// Executor inside the server CPU window (its connections' whole life is
+// its cost); warm closes it after (the connections were paid for before).
 func (e *benchEnv) opsbotTools() [2]*tool {
-	var ex *sshexec.Executor
 	cmd := sshexec.Command{Argv: []string{"true"}}
-	fanout := func(ctx context.Context) error {
+	fanout := func(ctx context.Context, ex *sshexec.Executor) error {
 		res := ex.RunMany(ctx, e.targets, cmd, sshexec.FanoutOptions{Concurrency: e.par})
 		for _, r := range res.Results {
 			if r.Err != nil {
@@ -67,24 +68,42 @@ func (e *benchEnv) opsbotTools() [2]*tool {
 		}
 		return nil
 	}
-	cold := &tool{name: "opsbot cold (new connections)", run: func(ctx context.Context) (time.Duration, time.Duration, error) {
-		return measure(func() error {
+	var cold, warm *sshexec.Executor
+	closeEx := func(ex **sshexec.Executor) func() {
+		return func() {
+			if *ex != nil {
+				(*ex).Close()
+				*ex = nil
+			}
+		}
+	}
+	coldTool := &tool{name: "opsbot cold (new connections)", teardown: closeEx(&cold),
+		run: func(ctx context.Context) (time.Duration, time.Duration, error) {
+			return measure(func() error {
+				var err error
+				if cold, err = sshexec.New(e.config()); err != nil {
+					return err
+				}
+				return fanout(ctx, cold)
+			})
+		}}
+	warmTool := &tool{name: "opsbot warm (pooled)", after: closeEx(&warm),
+		before: func(ctx context.Context) error {
 			var err error
-			if ex, err = sshexec.New(e.config()); err != nil {
+			if warm, err = sshexec.New(e.config()); err != nil {
 				return err
 			}
-			return fanout(ctx)
-		})
-	}}
-	warm := &tool{name: "opsbot warm (pooled)", after: func() { ex.Close() }, run: func(ctx context.Context) (time.Duration, time.Duration, error) {
-		dials := ex.Dials()
-		wall, cpu, err := measure(func() error { return fanout(ctx) })
-		if err == nil && ex.Dials() != dials {
-			err = fmt.Errorf("warm run dialed %d times", ex.Dials()-dials)
-		}
-		return wall, cpu, err
-	}}
-	return [2]*tool{cold, warm}
+			return fanout(ctx, warm)
+		},
+		run: func(ctx context.Context) (time.Duration, time.Duration, error) {
+			dials := warm.Dials()
+			wall, cpu, err := measure(func() error { return fanout(ctx, warm) })
+			if err == nil && warm.Dials() != dials {
+				err = fmt.Errorf("warm run dialed %d times", warm.Dials()-dials)
+			}
+			return wall, cpu, err
+		}}
+	return [2]*tool{coldTool, warmTool}
 }
 
 // bareLoop is the floor for cold runs: par goroutines, each dialing a host
