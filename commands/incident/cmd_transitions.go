@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Service) cmdAck(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Service) cmdAck(ctx context.Context, req *bot.Request) (*bot.Reply, err
 }
 
 func (s *Service) cmdResolve(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, textFollows)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Service) cmdResolve(ctx context.Context, req *bot.Request) (*bot.Reply,
 }
 
 func (s *Service) cmdReopen(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) cmdReopen(ctx context.Context, req *bot.Request) (*bot.Reply, 
 }
 
 func (s *Service) cmdSev(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Service) cmdSev(ctx context.Context, req *bot.Request) (*bot.Reply, err
 }
 
 func (s *Service) cmdRole(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func isUserID(s string) bool {
 }
 
 func (s *Service) cmdNote(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, textFollows)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Service) cmdNote(ctx context.Context, req *bot.Request) (*bot.Reply, er
 }
 
 func (s *Service) cmdStatus(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, textFollows)
 	if err != nil {
 		return nil, err
 	}

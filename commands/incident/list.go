@@ -78,7 +78,7 @@ func (s *Service) cmdList(ctx context.Context, req *bot.Request) (*bot.Reply, er
 }
 
 func (s *Service) cmdShow(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) cmdShow(ctx context.Context, req *bot.Request) (*bot.Reply, er
 }
 
 func (s *Service) cmdTimeline(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}

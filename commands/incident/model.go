@@ -70,9 +70,29 @@ func (i *Incident) ID() string { return FormatID(i.Num) }
 // FormatID renders an incident number as its id.
 func FormatID(n int64) string { return "INC-" + strconv.FormatInt(n, 10) }
 
-// ParseID reads "INC-42", "inc-42", "#42" or "42".
+// ParseID reads an incident id: "INC-42" in any case, as buttons, forms
+// and other domains give it. Where free text may follow the id (note,
+// status, resolve, link), commands take only this form, so "1 of 3
+// replicas down" is a note, not a note on INC-1.
 func ParseID(s string) (int64, bool) {
-	s = strings.TrimPrefix(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "INC-"), "#")
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(u, "INC-") {
+		return 0, false
+	}
+	return parseNum(u[len("INC-"):])
+}
+
+// parseLooseID also reads "#42" and "42": commands that take nothing but
+// the id (ack, reopen, show, timeline, postmortem) or a fixed word after
+// it (sev, role) accept them, since no free text can be misread there.
+func parseLooseID(s string) (int64, bool) {
+	if n, ok := ParseID(s); ok {
+		return n, true
+	}
+	return parseNum(strings.TrimPrefix(strings.TrimSpace(s), "#"))
+}
+
+func parseNum(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 || strings.HasPrefix(s, "+") {
 		return 0, false

@@ -23,7 +23,7 @@ func followUp(note string) (string, bool) {
 }
 
 func (s *Service) cmdPostmortem(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	n, next, err := s.target(ctx, req, 0)
+	n, next, err := s.target(ctx, req, 0, idOnly)
 	if err != nil {
 		return nil, err
 	}

@@ -113,11 +113,27 @@ func (s *Service) run(ctx context.Context, n int64, c change) (*Incident, error)
 	return inc, nil
 }
 
+// idForm says which ways of writing an incident id a command accepts.
+type idForm int
+
+const (
+	// textFollows: only "INC-42", since the argument after the id (or in
+	// its place, in an incident's thread) is free text.
+	textFollows idForm = iota
+	// idOnly: "INC-42", "#42" or "42"; nothing but the id (or a fixed
+	// word) follows.
+	idOnly
+)
+
 // target finds the incident a command means: an id at argument i, or
 // else the incident of the thread or channel the command was typed in.
 // next is the index of the first argument after the id.
-func (s *Service) target(ctx context.Context, req *bot.Request, i int) (n int64, next int, err error) {
-	if n, ok := ParseID(req.Args.Arg(i)); ok {
+func (s *Service) target(ctx context.Context, req *bot.Request, i int, form idForm) (n int64, next int, err error) {
+	parse := ParseID
+	if form == idOnly {
+		parse = parseLooseID
+	}
+	if n, ok := parse(req.Args.Arg(i)); ok {
 		return n, i + 1, nil
 	}
 	n, err = s.st.lookup(ctx, req.Channel, req.Thread)
