@@ -25,6 +25,13 @@ func (s *Service) cmdPage(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if len(who) == 0 {
 		text = fmt.Sprintf("Page %s: nobody could be reached at level 1; escalating", p.ID)
 	}
+	var failed []string
+	for _, u := range p.Failed {
+		failed = append(failed, mention(u.User))
+	}
+	if len(failed) > 0 {
+		text += fmt.Sprintf(" (the DM to %s failed)", strings.Join(failed, ", "))
+	}
 	if len(p.Levels) > 1 {
 		text += fmt.Sprintf("; level 2 follows in %s unless someone acknowledges", fmtSpan(p.Levels[0].after()))
 	}

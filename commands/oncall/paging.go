@@ -3,7 +3,6 @@ package oncall
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +30,8 @@ type Page struct {
 	AckedAt time.Time
 	// Paged lists who was paged, in order, with the DM that reached them.
 	Paged []pagedUser
+	// Failed lists whom a DM of the page could not reach.
+	Failed []pagedUser
 }
 
 type pageLevel struct {
@@ -57,6 +58,9 @@ const (
 
 func (s *Service) pageKey(id string) string { return s.key("{oncall}", "page", id) }
 func (s *Service) dmsKey(id string) string  { return s.key("{oncall}", "page", id, "dms") }
+
+// failedKey lists the DMs of a page that could not be delivered.
+func (s *Service) failedKey(id string) string { return s.key("{oncall}", "page", id, "failed") }
 
 // resolveTarget turns what was typed after `oncall page` into levels.
 func (s *Service) resolveTarget(t args.Token) (string, []pageLevel, error) {
@@ -160,22 +164,25 @@ func (s *Service) page(ctx context.Context, target args.Token, message, by, chan
 		s.rdb.Del(context.WithoutCancel(ctx), s.pageKey(p.ID)) // nothing half-written stays behind
 		return nil, bot.Unavailable("the state store", fmt.Errorf("schedule escalation of %s: %w", p.ID, err))
 	}
-	if err := s.notify(ctx, p, 0, first); err != nil {
-		// The page stands and escalates; say who could not be reached.
-		s.log.Warn("page not delivered to everyone", "page", p.ID, "err", err)
-	}
+	// The page stands and escalates even when someone could not be
+	// reached; notify logs and records who.
+	s.notify(ctx, p, 0, first)
 	return p, nil
 }
 
-// notify DMs the users of level L who have not had this page yet.
-func (s *Service) notify(ctx context.Context, p *Page, level int, users []string) error {
+// notify DMs the users of level L who have not had this page yet. A DM
+// that fails is logged, audited and kept in the page's failed list, and
+// the others go on: one unreachable person must not stop a page, and
+// the next level follows on time. Those who hear of pages (OnPaged) are
+// told who was reached and who not.
+func (s *Service) notify(ctx context.Context, p *Page, level int, users []string) {
 	done := map[string]bool{}
 	for _, u := range p.Paged {
 		if u.Level == level {
 			done[u.User] = true
 		}
 	}
-	var errs []error
+	var reached, failed []string
 	for _, u := range users {
 		if done[u] {
 			continue
@@ -183,17 +190,33 @@ func (s *Service) notify(ctx context.Context, p *Page, level int, users []string
 		done[u] = true
 		ts, err := s.chat.Post(ctx, bot.Message{Channel: u, Text: pageText(p), Blocks: pageBlocks(p, level)})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("page %s: %w", u, err))
+			s.log.Warn("page DM not delivered; the page goes on", "page", p.ID, "level", level+1, "user", u, "err", err)
+			s.record(ctx, "oncall.page_failed", fmt.Sprintf("%s level %d: %s: %v", p.ID, level+1, u, err))
+			if err := s.rdb.RPush(ctx, s.failedKey(p.ID), encodePaged(pagedUser{Level: level, User: u})).Err(); err != nil {
+				s.log.Warn("remember failed page DM", "page", p.ID, "user", u, "err", err)
+			}
+			p.Failed = append(p.Failed, pagedUser{Level: level, User: u})
+			failed = append(failed, u)
 			continue
 		}
 		pu := pagedUser{Level: level, User: u, TS: ts}
 		p.Paged = append(p.Paged, pu)
+		reached = append(reached, u)
 		s.metrics.pages.WithLabelValues(strconv.Itoa(level + 1)).Inc()
 		if err := s.rdb.RPush(ctx, s.dmsKey(p.ID), encodePaged(pu)).Err(); err != nil {
-			errs = append(errs, fmt.Errorf("remember page DM to %s: %w", u, err))
+			// Its DM will not be updated on acknowledgement; the page stands.
+			s.log.Warn("remember page DM", "page", p.ID, "user", u, "err", err)
 		}
 	}
-	return errors.Join(errs...)
+	if p.Ref == "" || len(reached)+len(failed) == 0 {
+		return
+	}
+	s.mu.RLock()
+	hooks := append([]PagedFunc(nil), s.onPaged...)
+	s.mu.RUnlock()
+	for _, h := range hooks {
+		h(ctx, p.Ref, p.ID, level, reached, failed)
+	}
 }
 
 func encodePaged(u pagedUser) string { return strconv.Itoa(u.Level) + "|" + u.User + "|" + u.TS }
@@ -210,10 +233,11 @@ func decodePaged(s string) pagedUser {
 // loadPage reads a page; nil when there is none.
 func (s *Service) loadPage(ctx context.Context, id string) (*Page, error) {
 	var h *redis.MapStringStringCmd
-	var dms *redis.StringSliceCmd
+	var dms, failed *redis.StringSliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		h = p.HGetAll(ctx, s.pageKey(id))
 		dms = p.LRange(ctx, s.dmsKey(id), 0, -1)
+		failed = p.LRange(ctx, s.failedKey(id), 0, -1)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("read page %s: %w", id, err)
@@ -224,6 +248,9 @@ func (s *Service) loadPage(ctx context.Context, id string) (*Page, error) {
 	p := pageFromHash(h.Val())
 	for _, d := range dms.Val() {
 		p.Paged = append(p.Paged, decodePaged(d))
+	}
+	for _, d := range failed.Val() {
+		p.Failed = append(p.Failed, decodePaged(d))
 	}
 	return p, nil
 }
@@ -295,9 +322,7 @@ func (s *Service) escalateStep(ctx context.Context, id, payload string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.notify(ctx, p, level, users); err != nil {
-		return err
-	}
+	s.notify(ctx, p, level, users)
 	due := s.now().Add(p.Levels[level].after())
 	if len(users) == 0 {
 		due = s.now()

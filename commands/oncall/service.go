@@ -82,8 +82,23 @@ type Service struct {
 	overrides *overrideStore
 	metrics   *metrics
 
-	mu     sync.RWMutex
-	onAcks []AckFunc
+	mu      sync.RWMutex
+	onAcks  []AckFunc
+	onPaged []PagedFunc
+}
+
+// PagedFunc hears whom a page raised for ref (an incident id) reached at
+// a level (0 is the first) and whom it could not, so the incident can
+// record and invite them. It is an alias so that other packages can
+// accept it without importing this one.
+type PagedFunc = func(ctx context.Context, ref, page string, level int, reached, failed []string)
+
+// OnPaged adds fn to those told whenever a page raised for a reference
+// DMs a level. Set it while wiring, before serving.
+func (s *Service) OnPaged(fn PagedFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onPaged = append(s.onPaged, fn)
 }
 
 // AckFunc hears of an acknowledged page that was raised for ref (an
