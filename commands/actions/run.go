@@ -98,7 +98,8 @@ func why(r sshexec.Result) string {
 }
 
 // PostOutput posts text in the thread, or uploads it as a file named name
-// when it is longer than MaxInline, with a short note in the thread.
+// when it is longer than MaxInline, with a short note in the thread that
+// says so (Slack shows a file shared in a thread less prominently).
 func PostOutput(ctx context.Context, chat Chat, channel, thread, name, title, text string) error {
 	if len(text) <= MaxInline {
 		if _, err := chat.Post(ctx, bot.Message{Channel: channel, Thread: thread, Text: text}); err != nil {
@@ -109,5 +110,17 @@ func PostOutput(ctx context.Context, chat Chat, channel, thread, name, title, te
 	if err := chat.Upload(ctx, channel, thread, bot.File{Name: name, Title: title, Content: []byte(text)}); err != nil {
 		return fmt.Errorf("upload output: %w", err)
 	}
+	note := fmt.Sprintf("%s is long (%d lines, %s), so it is attached as %s.", title, strings.Count(text, "\n")+1, size(len(text)), name)
+	if _, err := chat.Post(ctx, bot.Message{Channel: channel, Thread: thread, Text: note}); err != nil {
+		return fmt.Errorf("post note about uploaded output: %w", err)
+	}
 	return nil
+}
+
+// size is a byte count for people: "812 B", "14 KB".
+func size(n int) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%d KB", (n+512)/1024)
 }
