@@ -2,6 +2,7 @@ package oncall
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,9 +23,16 @@ if v ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`)
 
+// groupRetry is how soon a schedule is checked again after its user
+// group could not be updated.
+const groupRetry = 10 * time.Minute
+
 // handoffStep checks who is on call for a schedule: when that changed
 // since the last check it syncs the user group and posts a notice, then
-// schedules the next check at the next change.
+// schedules the next check at the next change. A user group that cannot
+// be updated is reported in the notice and the log and tried again at
+// the next check, which then comes within groupRetry: it never stops
+// the notices or the checks.
 func (s *Service) handoffStep(ctx context.Context, name, _ string) error {
 	sc, ok := s.cfg.schedules[name]
 	if !ok {
@@ -36,17 +44,50 @@ func (s *Service) handoffStep(ctx context.Context, name, _ string) error {
 		return err
 	}
 	seg := segmentAt(sc, all[name], now)
-	if err := s.handoff(ctx, sc, seg); err != nil {
+	syncErr := s.syncGroup(ctx, sc, seg)
+	if err := s.handoff(ctx, sc, seg, syncErr); err != nil {
 		return err
 	}
 	next := now.Add(maxHandoffWait)
 	if !seg.End.IsZero() && seg.End.Before(next) {
 		next = seg.End
 	}
+	if syncErr != nil && now.Add(groupRetry).Before(next) {
+		next = now.Add(groupRetry)
+	}
 	return s.steps.Schedule(ctx, StepHandoff, name, next, "")
 }
 
-func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment) error {
+// syncGroup makes the schedule's user group hold whoever is on call,
+// unless the last sync already did. It returns why it could not.
+func (s *Service) syncGroup(ctx context.Context, sc *Schedule, seg Segment) error {
+	if s.groups == nil || sc.UserGroup == "" || seg.User == "" {
+		return nil
+	}
+	key := s.key("{oncall}", "synced", sc.Name)
+	synced, err := s.rdb.Get(ctx, key).Result()
+	if err != nil && err != redis.Nil {
+		return fmt.Errorf("read last sync of @%s: %w", sc.UserGroup, err)
+	}
+	if synced == seg.User {
+		return nil
+	}
+	if err := s.groups.SetMembers(ctx, sc.UserGroup, []string{seg.User}); err != nil {
+		s.log.Warn("user group not updated; retrying at the next check", "schedule", sc.Name, "group", sc.UserGroup,
+			"user", seg.User, "retry_in", groupRetry, "err", err)
+		s.record(ctx, "oncall.group_failed", fmt.Sprintf("@%s to %s: %v", sc.UserGroup, seg.User, err))
+		return fmt.Errorf("set @%s to %s: %w", sc.UserGroup, seg.User, err)
+	}
+	if err := s.rdb.Set(ctx, key, seg.User, 0).Err(); err != nil {
+		// The group is right; the next check just sets it again.
+		s.log.Warn("record user group sync", "schedule", sc.Name, "err", err)
+	}
+	return nil
+}
+
+// handoff posts the notice when whoever is on call changed since the
+// last check; syncErr, when set, is why the user group was not updated.
+func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment, syncErr error) error {
 	key := s.key("{oncall}", "announced", sc.Name)
 	cur := seg.User
 	if cur == "" {
@@ -59,11 +100,6 @@ func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment) error 
 	if old == cur {
 		return nil
 	}
-	if s.groups != nil && sc.UserGroup != "" && seg.User != "" {
-		if err := s.groups.SetMembers(ctx, sc.UserGroup, []string{seg.User}); err != nil {
-			return fmt.Errorf("set @%s to %s: %w", sc.UserGroup, seg.User, err)
-		}
-	}
 	won, err := casScript.Run(ctx, s.rdb, []string{key}, old, cur).Int()
 	if err != nil {
 		return fmt.Errorf("record handoff of %s: %w", sc.Name, err)
@@ -74,6 +110,10 @@ func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment) error 
 		return nil
 	}
 	text := fmt.Sprintf(":pager: %s is on call for *%s* %s", describeSegment(seg), sc.Name, until(seg, sc.Loc))
+	if syncErr != nil {
+		text += fmt.Sprintf("\n:warning: @%s could not be updated (%v); opsbot tries again in %s.",
+			sc.UserGroup, errors.Unwrap(syncErr), fmtSpan(groupRetry))
+	}
 	if _, err := s.chat.Post(ctx, bot.Message{Channel: sc.Channel, Text: text}); err != nil {
 		// Undo the claim so the retry announces it.
 		_ = casScript.Run(context.WithoutCancel(ctx), s.rdb, []string{key}, cur, old).Err()

@@ -94,13 +94,17 @@ func (c *chat) updates() []post {
 // groups is a fake UserGroups.
 type groups struct {
 	mu  sync.Mutex
-	set map[string][]string
-	n   int
+	set  map[string][]string
+	n    int
+	fail error // when set, SetMembers fails with it
 }
 
 func (g *groups) SetMembers(_ context.Context, handle string, users []string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.fail != nil {
+		return g.fail
+	}
 	if g.set == nil {
 		g.set = map[string][]string{}
 	}
