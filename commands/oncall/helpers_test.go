@@ -93,7 +93,7 @@ func (c *chat) updates() []post {
 
 // groups is a fake UserGroups.
 type groups struct {
-	mu  sync.Mutex
+	mu   sync.Mutex
 	set  map[string][]string
 	n    int
 	fail error // when set, SetMembers fails with it
