@@ -97,6 +97,22 @@ type pager struct {
 	// paged, when set, runs after each page is raised, as a person who
 	// acknowledges at once would.
 	paged func(ref string)
+	// escalated is what the desk subscribed with OnPaged.
+	escalated func(ctx context.Context, ref, page string, level int, reached, failed []string)
+}
+
+func (p *pager) OnPaged(fn func(ctx context.Context, ref, page string, level int, reached, failed []string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.escalated = fn
+}
+
+// escalate tells the desk, as the pager would, whom a level reached.
+func (p *pager) escalate(ref, page string, level int, reached, failed []string) {
+	p.mu.Lock()
+	fn := p.escalated
+	p.mu.Unlock()
+	fn(context.Background(), ref, page, level, reached, failed)
 }
 
 func (p *pager) PageTarget(_ context.Context, target, message, by, channel, ref string) (string, []string, error) {

@@ -151,6 +151,13 @@ func describe(e Event, text func(string) string, who func(string) string) string
 			names = append(names, who(u))
 		}
 		return "paged " + strings.Join(names, ", ") + " (" + page
+	case "unreached":
+		users, page, _ := strings.Cut(e.Text, " (")
+		var names []string
+		for _, u := range strings.Split(users, ",") {
+			names = append(names, who(u))
+		}
+		return "could not page " + strings.Join(names, ", ") + ": the DM failed (" + page
 	}
 	return e.What + " " + text(e.Text)
 }

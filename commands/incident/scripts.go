@@ -30,6 +30,8 @@ return 1`)
 // Outcomes: ok, same (nothing to change), missing, resolved (it is
 // resolved), acked (already acknowledged), notresolved (reopen of an
 // unresolved incident).
+// The ops page (a later escalation level reached people) and unreached
+// (a page's DM failed) are recorded in every state.
 //
 // KEYS: 1 hash, 2 timeline, 3 open, 4 resolved, 5 open counts, 6..9 the
 // sev1..sev4 sets, 10.. the sets of users the change involves.
@@ -90,6 +92,21 @@ elseif op == 'role' then
 elseif op == 'status' then
   if st == 'resolved' then return reply('resolved') end
   redis.call('HSET', h, 'last_update', now)
+elseif op == 'page' then
+  -- a later escalation level reached a1 (user ids, comma separated)
+  local cur = redis.call('HGET', h, 'paged') or ''
+  local seen = {}
+  for u in string.gmatch(cur, '[^,]+') do seen[u] = true end
+  for u in string.gmatch(a1, '[^,]+') do
+    if not seen[u] then
+      seen[u] = true
+      if cur == '' then cur = u else cur = cur .. ',' .. u end
+    end
+  end
+  redis.call('HSET', h, 'paged', cur)
+  text = a1 .. ' (' .. a2 .. ')'
+elseif op == 'unreached' then
+  text = a1 .. ' (' .. a2 .. ')'
 elseif op == 'note' or op == 'link' then
   -- allowed in every state: the story goes on after resolution
 else

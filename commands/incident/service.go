@@ -37,6 +37,12 @@ type Pager interface {
 	Acknowledge(ctx context.Context, id, user string) error
 }
 
+// escalations is a Pager that tells whom each level of a page reached
+// and whom not (oncall.Service.OnPaged).
+type escalations interface {
+	OnPaged(func(ctx context.Context, ref, page string, level int, reached, failed []string))
+}
+
 // Channels creates an incident's own channel (conversations.create,
 // conversations.invite, pins.add). The console has none.
 type Channels interface {
@@ -51,6 +57,9 @@ type Deps struct {
 	Chat  Chat
 	Steps Scheduler
 	// Pager pages on-call for severities that say so; nil pages nobody.
+	// When it also tells of escalations (OnPaged, as oncall.Service
+	// does), New subscribes, so people paged at later levels are recorded
+	// on the incident and invited to its channel.
 	Pager Pager
 	// Channels makes per-incident channels; nil skips them with a note.
 	Channels Channels
@@ -95,6 +104,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 	s := &Service{cfg: c, st: &store{rdb: d.Store.Client(), key: d.Store.Key, max: c.timelineMax}, chat: d.Chat, steps: d.Steps,
 		pager: d.Pager, channels: d.Channels, now: d.Clock, log: d.Log}
 	s.metrics = newMetrics(d.Metrics, s.st, d.Log)
+	if e, ok := d.Pager.(escalations); ok {
+		e.OnPaged(s.pagedByEscalation)
+	}
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"opsbot/bot"
@@ -39,6 +40,10 @@ func (s *Service) transition(ctx context.Context, n int64, c change) (string, *I
 		if err := s.steps.Cancel(ctx, StepRemind, inc.ID()); err != nil {
 			s.log.Warn("cancel status reminder; it will find the incident resolved", "incident", inc.ID(), "err", err)
 		}
+	case "role":
+		s.invite(ctx, inc, c.arg2)
+	case "page":
+		s.invite(ctx, inc, c.users...)
 	case "reopen", "sev":
 		s.scheduleReminder(ctx, inc)
 		// A reopened incident, or one raised to a paging severity, pages
@@ -56,10 +61,46 @@ func (s *Service) transition(ctx context.Context, n int64, c change) (string, *I
 			}
 		}
 	}
-	if c.op != "note" && c.op != "link" {
+	if c.op != "note" && c.op != "link" && c.op != "unreached" {
 		s.refresh(ctx, inc)
 	}
 	return outcome, inc, nil
+}
+
+// invite brings people who joined the incident (a role, a later page)
+// into its own channel, when it has one.
+func (s *Service) invite(ctx context.Context, i *Incident, users ...string) {
+	if s.channels == nil || i.IncChannel == "" || len(users) == 0 {
+		return
+	}
+	if err := s.channels.Invite(ctx, i.IncChannel, users...); err != nil {
+		s.log.Warn("invite to incident channel", "incident", i.ID(), "users", users, "err", err)
+	}
+}
+
+// pagedByEscalation hears from the pager whom a level of an incident's
+// page reached and whom not: later levels' people are recorded on the
+// incident (its timeline, its message, their "mine" lists) and invited
+// to its channel; failed DMs go on the timeline. The first level's
+// people are recorded when the incident is opened.
+func (s *Service) pagedByEscalation(ctx context.Context, ref, page string, level int, reached, failed []string) {
+	n, ok := ParseID(ref)
+	if !ok {
+		return
+	}
+	where := fmt.Sprintf("%s level %d", page, level+1)
+	if level > 0 && len(reached) > 0 {
+		c := change{op: "page", actor: "opsbot", arg: strings.Join(reached, ","), arg2: where, users: reached}
+		if _, _, err := s.transition(ctx, n, c); err != nil {
+			s.log.Warn("record escalation on incident", "incident", ref, "page", page, "err", err)
+		}
+	}
+	if len(failed) > 0 {
+		c := change{op: "unreached", actor: "opsbot", arg: strings.Join(failed, ","), arg2: where}
+		if _, _, err := s.transition(ctx, n, c); err != nil {
+			s.log.Warn("record failed page on incident", "incident", ref, "page", page, "err", err)
+		}
+	}
 }
 
 // refresh updates every posted copy of the incident's message.
