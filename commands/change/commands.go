@@ -13,10 +13,11 @@ import (
 // Commands returns the change verbs.
 func (s *Service) Commands() []bot.Command {
 	return []bot.Command{
-		{Verb: "change request", Args: "<action> <values> on <host|group|labels> -- <reason>", Role: bot.RoleResponder,
-			Summary:  "Ask to run a catalogued action; approvers decide in the changes channel",
-			Examples: []string{"change request restart nginx on web-prod -- roll out config fix", "change request logs nginx lines=50 on web-1 — check errors"},
-			Handler:  s.handleRequest},
+		{Verb: "change request", Args: "<action> <values> on <host|group|labels> [at YYYY-MM-DD HH:MM [for 1h]] -- <reason>", Role: bot.RoleResponder,
+			Summary: "Ask to run a catalogued action, at once or in a window; approvers decide in the changes channel",
+			Examples: []string{"change request restart nginx on web-prod -- roll out config fix", "change request logs nginx lines=50 on web-1 — check errors",
+				"change request restart unit=nginx on web-1 at 2026-12-02 02:00 for 1h — kernel update"},
+			Handler: s.handleRequest},
 		{Verb: "change new", Role: bot.RoleResponder, Summary: "Open a form to request a change", Handler: s.handleNew},
 		{Verb: "change approve", Args: "<CHG-n> [emergency: <reason>]", Role: bot.RoleApprover,
 			Summary: "Approve a change (admins may approve during a freeze as an emergency)", Examples: []string{"change approve CHG-7", "change approve CHG-7 emergency: outage fix"},
@@ -71,7 +72,15 @@ func (s *Service) handleRequest(ctx context.Context, req *bot.Request) (*bot.Rep
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("%s is requested and waits for approval in <#%s>.", c.ID, c.Channel), Visibility: bot.VisibleToRequester}, nil
+	return &bot.Reply{Text: requested(c), Visibility: bot.VisibleToRequester}, nil
+}
+
+func requested(c *Change) string {
+	text := fmt.Sprintf("%s is requested and waits for approval in <#%s>", c.ID, c.Channel)
+	if c.scheduled() {
+		text += "; once approved it runs in its window, " + c.windowText()
+	}
+	return text + "."
 }
 
 // Request checks r against the catalogue and the requester's role,
@@ -92,7 +101,11 @@ func (s *Service) Request(ctx context.Context, r Request, user string, role bot.
 	if err != nil {
 		return nil, err
 	}
-	return s.Submit(ctx, Draft{Plan: plan, Selector: r.Selector, Requester: user, Reason: r.Reason, Channel: channel})
+	start, end, err := s.window(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Submit(ctx, Draft{Plan: plan, Selector: r.Selector, Requester: user, Reason: r.Reason, Channel: channel, WindowStart: start, WindowEnd: end})
 }
 
 func (s *Service) handleApprove(ctx context.Context, req *bot.Request) (*bot.Reply, error) {

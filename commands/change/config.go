@@ -27,11 +27,22 @@ type Config struct {
 	// SilenceFor is how long alerts on a change's hosts are silenced
 	// before it runs, when a silencer is wired (default 30m).
 	SilenceFor time.Duration `yaml:"silence_for"`
-	// Concurrency, BatchSize and StopAfterFailures shape the fan-out
-	// (0: the ssh section's concurrency, one batch, never stop).
-	Concurrency       int `yaml:"concurrency"`
-	BatchSize         int `yaml:"batch_size"`
-	StopAfterFailures int `yaml:"stop_after_failures"`
+	// Concurrency, BatchSize, StopAfterFailures and StopAboveFraction
+	// shape the fan-out (0: the ssh section's concurrency, one batch,
+	// never stop). The thresholds are checked between batches.
+	Concurrency       int     `yaml:"concurrency"`
+	BatchSize         int     `yaml:"batch_size"`
+	StopAfterFailures int     `yaml:"stop_after_failures"`
+	StopAboveFraction float64 `yaml:"stop_above_fraction"`
+	// TimeZone reads and shows change windows (IANA name; default UTC).
+	TimeZone string `yaml:"time_zone"`
+	// WindowLength is a window's length when a request gives none
+	// (default 1h).
+	WindowLength time.Duration `yaml:"window_length"`
+	// RunTimeout bounds one change's run (default 1h); a change still
+	// running this long after it started (plus a minute) was interrupted
+	// by a stop of opsbot and is marked failed.
+	RunTimeout time.Duration `yaml:"run_timeout"`
 }
 
 // FreezeConfig is a recurring change freeze.
@@ -63,6 +74,10 @@ type policy struct {
 	concurrency       int
 	batchSize         int
 	stopAfterFailures int
+	stopAboveFraction float64
+	loc               *time.Location
+	windowLength      time.Duration
+	runTimeout        time.Duration
 }
 
 type freeze struct {
@@ -82,7 +97,8 @@ func (c Config) compile() (*policy, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	p := &policy{channel: c.Channel, approvals: c.Approvals, approverRole: bot.RoleApprover, expiry: c.Expiry,
-		silenceFor: c.SilenceFor, concurrency: c.Concurrency, batchSize: c.BatchSize, stopAfterFailures: c.StopAfterFailures}
+		silenceFor: c.SilenceFor, concurrency: c.Concurrency, batchSize: c.BatchSize, stopAfterFailures: c.StopAfterFailures,
+		stopAboveFraction: c.StopAboveFraction, loc: time.UTC, windowLength: c.WindowLength, runTimeout: c.RunTimeout}
 	if p.approvals == 0 {
 		p.approvals = 1
 	} else if p.approvals < 0 || p.approvals > 10 {
@@ -105,6 +121,26 @@ func (c Config) compile() (*policy, []error) {
 	}
 	if c.Concurrency < 0 || c.BatchSize < 0 || c.StopAfterFailures < 0 {
 		bad("concurrency, batch_size, stop_after_failures: may not be negative")
+	}
+	if c.StopAboveFraction < 0 || c.StopAboveFraction >= 1 {
+		bad("stop_above_fraction: %g: use a share of hosts from 0 (off) to below 1, like 0.25", c.StopAboveFraction)
+	}
+	if c.TimeZone != "" {
+		if loc, err := time.LoadLocation(c.TimeZone); err != nil {
+			bad("time_zone: %q is not a known IANA time zone", c.TimeZone)
+		} else {
+			p.loc = loc
+		}
+	}
+	if p.windowLength == 0 {
+		p.windowLength = time.Hour
+	} else if p.windowLength < time.Minute || p.windowLength > 24*time.Hour {
+		bad("window_length: %s: use 1m to 24h", c.WindowLength)
+	}
+	if p.runTimeout == 0 {
+		p.runTimeout = time.Hour
+	} else if p.runTimeout < time.Minute {
+		bad("run_timeout: %s is too short for a run over SSH; use at least 1m", c.RunTimeout)
 	}
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 	for i, fc := range c.Freezes {

@@ -9,14 +9,15 @@ import (
 func TestConfigValidate(t *testing.T) {
 	cfg := Config{Approvals: 11, ApproverRole: "boss", Expiry: time.Second, Freezes: []FreezeConfig{
 		{Start: "every friday", Duration: time.Hour}, {Start: "0 18 * * 5", TimeZone: "Mars/Base"},
-	}}
+	}, StopAboveFraction: 1.5, TimeZone: "Moon/Crater", WindowLength: 48 * time.Hour, RunTimeout: time.Second}
 	var got []string
 	for _, e := range cfg.Validate() {
 		got = append(got, e.Error())
 	}
 	all := strings.Join(got, "\n")
 	for _, want := range []string{"approvals: 11", "approver_role: unknown role", "expiry: 1s is too short", "freezes[0].start: \"every friday\"",
-		"freezes[1].duration", "freezes[1].time_zone: \"Mars/Base\""} {
+		"freezes[1].duration", "freezes[1].time_zone: \"Mars/Base\"",
+		"stop_above_fraction: 1.5", "time_zone: \"Moon/Crater\"", "window_length: 48h0m0s", "run_timeout: 1s is too short"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing %q in:\n%s", want, all)
 		}

@@ -3,25 +3,51 @@ package change
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
 )
 
-// execute runs an approved change. The approved→running transition is
-// atomic in Redis, so of all callers racing here (approvers clicking
-// together, replicas) exactly one runs it; the others return at once.
+// execute runs an approved change now and says how it ended. The
+// approved→running transition is atomic in Redis, so of all callers
+// racing here (approvers clicking together, replicas) exactly one runs
+// it; the others return at once.
 func (s *Service) execute(ctx context.Context, id string) string {
-	ok, cur, err := s.st.transition(ctx, id, StateApproved, StateRunning)
+	ok, err := s.claim(ctx, id)
 	if err != nil {
-		s.log.Error("start change", "change", id, "err", err)
 		return "it could not be started, the state store is unavailable"
 	}
 	if !ok {
-		return "it is already " + cur
+		c, err := s.st.get(ctx, id)
+		if err != nil {
+			return "it is already running or done"
+		}
+		return "it is already " + c.State
 	}
-	c := s.refresh(ctx, id)
+	return s.run(ctx, id)
+}
+
+// claim moves id from approved to running; ok is false when another
+// caller did first.
+func (s *Service) claim(ctx context.Context, id string) (bool, error) {
+	ok, _, err := s.st.transition(ctx, id, StateApproved, StateRunning, "started", strconv.FormatInt(s.now().Unix(), 10))
+	if err != nil {
+		s.log.Error("start change", "change", id, "err", err)
+		return false, err
+	}
+	return ok, nil
+}
+
+// run carries out a claimed change: hosts silenced, the command on every
+// host bounded by run_timeout, results in the thread, the message updated.
+func (s *Service) run(ctx context.Context, id string) string {
+	// Reporting must outlive a run cut short by its timeout.
+	report := context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, s.pol.runTimeout)
+	defer cancel()
+	c := s.refresh(report, id)
 	if c == nil {
 		return "it could not be loaded"
 	}
@@ -57,15 +83,15 @@ func (s *Service) execute(ctx context.Context, id string) string {
 	res := s.d.Runner.RunMany(ctx, targets, sshexec.Command{Argv: c.Argv}, opts)
 	outcome := actions.Outcome(res)
 	summary := actions.Summary(res)
-	report := actions.HostReport(res)
-	if err := actions.PostOutput(ctx, s.d.Chat, c.Channel, c.TS, strings.ToLower(c.ID)+"-output.txt", c.ID+" output", report); err != nil {
+	ctx = report
+	output := actions.HostReport(res)
+	if err := actions.PostOutput(ctx, s.d.Chat, c.Channel, c.TS, strings.ToLower(c.ID)+"-output.txt", c.ID+" output", output); err != nil {
 		s.log.Warn("post change output", "change", c.ID, "err", err)
 	}
-	if len(report) > actions.MaxInline {
-		s.thread(ctx, c, "Output is long; it is attached as a file. "+summary)
-	}
-	if _, _, err := s.st.transition(ctx, c.ID, StateRunning, outcome, "result", summary, "progress", ""); err != nil {
+	if ok, cur, err := s.st.transition(ctx, c.ID, StateRunning, outcome, "result", summary, "progress", ""); err != nil {
 		s.log.Error("finish change", "change", c.ID, "err", err)
+	} else if !ok {
+		s.log.Warn("finish change: it was no longer running", "change", c.ID, "state", cur)
 	}
 	s.record(ctx, c.DecidedBy, "change.execute", c.ID+": "+summary, outcome)
 	s.refresh(ctx, c.ID)

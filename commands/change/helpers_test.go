@@ -21,6 +21,7 @@ import (
 	"opsbot/integrations/redisstore/redistest"
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/jobs/loop"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -85,6 +86,19 @@ func (a *fakeAudit) Record(_ context.Context, e audit.Entry) error {
 	return nil
 }
 
+// detail returns the details of the entries with action, one a line.
+func (a *fakeAudit) detail(action string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b strings.Builder
+	for _, e := range a.entries {
+		if e.Action == action {
+			b.WriteString(e.Detail + " [" + e.Outcome + "]\n")
+		}
+	}
+	return b.String()
+}
+
 func (a *fakeAudit) has(action, outcome string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -125,6 +139,9 @@ type env struct {
 	clock  *clock
 	ssh    *sshtest.Server
 	cat    *actions.Catalogue
+	// loop runs the desk's steps on the test clock; call Tick.
+	loop  *loop.Loop
+	store *redisstore.Store
 }
 
 // systemctl is a unit-like fake: restart stops the unit's process (a
@@ -139,6 +156,7 @@ restart)
   echo $! > "$dir/$2.pid"
   echo "restarted $2 (pid $!)";;
 hang) sleep 30;;
+spew) i=0; while [ $i -lt 400 ]; do echo "line $i of a long report"; i=$((i+1)); done;;
 *) echo "unknown verb $1" >&2; exit 2;;
 esac
 `
@@ -159,6 +177,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		Actions: map[string]actions.ActionConfig{
 			"restart": {Argv: []string{path, "restart", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "high", Approval: map[string]bool{"*": true}},
 			"hang":    {Argv: []string{path, "hang"}, Risk: "low"},
+			"spew":    {Argv: []string{path, "spew"}, Risk: "low"},
 		},
 	}
 	for i, h := range srv.Hosts() {
@@ -179,12 +198,27 @@ func newEnv(t *testing.T, opts ...option) *env {
 	}
 	t.Cleanup(func() { ex.Close() })
 	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat}
-	e.svc, err = New(Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
-		Audit: e.audit, Clock: e.clock.Now}, ccfg)
+	e.store = redisstore.New(rs.Client(t), "opsbot")
+	e.loop = e.newLoop(t)
+	e.svc, err = New(Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
+		Audit: e.audit, Steps: e.loop, Clock: e.clock.Now}, ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.svc.Wait)
+	for kind, h := range e.svc.Steps() {
+		if err := e.loop.Handle(kind, h); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return e
+}
+
+// newLoop is a step loop on the env's Redis and clock, like another
+// replica's; the desk's steps must be registered on it to run.
+func (e *env) newLoop(t *testing.T) *loop.Loop {
+	t.Helper()
+	return loop.New(e.store, loop.Options{Clock: e.clock.Now})
 }
 
 func killUnits(dir string) {

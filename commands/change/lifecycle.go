@@ -17,13 +17,21 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	c := &Change{Action: p.Action.Name, Values: p.Values, Argv: p.Argv, Selector: d.Selector, Hosts: p.Hosts,
 		Risk: p.Action.Risk, Requester: d.Requester, Reason: d.Reason, Created: now, Expires: now.Add(s.pol.expiry),
 		Channel: s.pol.channel}
+	if !d.WindowStart.IsZero() {
+		// A change with a window may be approved until its window ends.
+		c.WindowStart, c.WindowEnd, c.Zone, c.Expires = d.WindowStart, d.WindowEnd, s.pol.loc.String(), d.WindowEnd
+	}
 	if c.Channel == "" {
 		c.Channel = d.Channel
 	}
 	if err := s.st.create(ctx, c); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
-	s.record(ctx, d.Requester, "change.request", c.title()+" — "+d.Reason, "ok")
+	detail := c.title() + " — " + d.Reason
+	if c.scheduled() {
+		detail = c.title() + " at " + c.windowText() + " — " + d.Reason
+	}
+	s.record(ctx, d.Requester, "change.request", detail, "ok")
 	ts, err := s.d.Chat.Post(ctx, c.message(s.pol.approvals))
 	if err != nil {
 		return nil, fmt.Errorf("post %s: %w", c.ID, err)
@@ -60,22 +68,27 @@ func (s *Service) expireIfDue(ctx context.Context, c *Change) (bool, error) {
 		return false, bot.Unavailable("the state store", err)
 	}
 	if ok {
-		s.record(ctx, "", "change.expire", c.ID, "ok")
+		s.record(ctx, "", "change.expire", c.ID+": expired at "+c.Expires.UTC().Format("2006-01-02 15:04 MST")+" without enough approvals", "ok")
 		s.refresh(ctx, c.ID)
 	}
 	return true, nil
 }
 
 // Approve records user's approval of id; the approval that completes the
-// count runs the change at once. emergency is the reason for approving
-// during a freeze (admins only).
+// count runs the change at once, or schedules it for its window's start.
+// emergency is the reason for approving during a freeze (admins only, and
+// only while a freeze is in force); it makes that one approval final.
 func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, emergency string) (string, error) {
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return "", err
 	}
+	detail := c.ID
+	if emergency != "" {
+		detail += " (emergency: " + emergency + ")"
+	}
 	if err := s.checkApprover(ctx, c, user, role, emergency); err != nil {
-		s.record(ctx, user, "change.approve", c.ID, "denied")
+		s.record(ctx, user, "change.approve", detail, "denied")
 		return "", err
 	}
 	needed := s.pol.approvals
@@ -88,16 +101,25 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 	}
 	switch out {
 	case "pending":
-		s.record(ctx, user, "change.approve", c.ID, "ok")
+		s.record(ctx, user, "change.approve", detail, "ok")
 		s.refresh(ctx, c.ID)
 		return fmt.Sprintf("You approved %s (%d of %d approvals).", c.ID, n, needed), nil
 	case "approved":
-		s.record(ctx, user, "change.approve", c.ID+" (final)", "ok")
+		s.record(ctx, user, "change.approve", detail+" (final)", "ok")
+		if c.scheduled() && s.now().Before(c.WindowStart) {
+			if err := s.d.Steps.Schedule(ctx, stepRun, c.ID, c.WindowStart, ""); err != nil {
+				s.log.Error("schedule change run", "change", c.ID, "err", err)
+				return "", bot.Errorf(bot.CodeUnavailable, "%s is approved but its run could not be scheduled (the state store failed); cancel it and request it again", c.ID)
+			}
+			s.refresh(ctx, c.ID)
+			return fmt.Sprintf("You approved %s; it will run at the start of its window, %s.", c.ID, c.windowText()), nil
+		}
 		res := s.execute(ctx, c.ID)
 		return fmt.Sprintf("You approved %s; it ran: %s.", c.ID, res), nil
 	case "duplicate":
 		return "", bot.Errorf(bot.CodeConflict, "you already approved %s", c.ID)
 	case "expired":
+		s.record(ctx, "", "change.expire", c.ID+": expired at "+c.Expires.UTC().Format("2006-01-02 15:04 MST")+", caught while approving", "ok")
 		s.refresh(ctx, c.ID)
 		return "", bot.Errorf(bot.CodeConflict, "%s expired before it was approved; request it again", c.ID)
 	case "missing":
@@ -127,8 +149,14 @@ func (s *Service) checkApprover(ctx context.Context, c *Change, user string, rol
 		if role < bot.RoleAdmin || emergency == "" {
 			return bot.Errorf(bot.CodeForbidden, "changes are frozen (%s); only an admin may approve, as an emergency: `change approve %s emergency: <reason>`", name, c.ID)
 		}
-	} else if emergency != "" && role < bot.RoleAdmin {
-		return bot.Errorf(bot.CodeForbidden, "only an admin may approve as an emergency")
+	} else if emergency != "" {
+		// Outside a freeze there is nothing to override: an emergency
+		// approval would only skip the other approvers.
+		if role < bot.RoleAdmin {
+			return bot.Errorf(bot.CodeForbidden, "only an admin may approve as an emergency, and only during a freeze")
+		}
+		return bot.Errorf(bot.CodeInvalid, "no change freeze is in force, so there is no emergency to declare; approve without `emergency:` (%s needs %d approval%s)",
+			c.ID, s.pol.approvals, plural(s.pol.approvals))
 	}
 	return nil
 }
@@ -145,10 +173,11 @@ func (s *Service) Reject(ctx context.Context, id, user string, role bot.Role, re
 	if reason == "" {
 		return "", bot.Errorf(bot.CodeInvalid, "say why you reject %s", c.ID)
 	}
-	return s.close(ctx, c, user, StateRejected, "change.reject", "reject_reason", reason)
+	return s.close(ctx, c, user, StateRejected, "change.reject", c.ID+" — "+reason, "reject_reason", reason)
 }
 
-// Cancel withdraws id; only its requester or an admin may.
+// Cancel withdraws id; only its requester or an admin may. A change
+// approved for a window that has not started yet may still be cancelled.
 func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (string, error) {
 	c, err := s.load(ctx, id)
 	if err != nil {
@@ -157,10 +186,25 @@ func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (s
 	if user != c.Requester && role < bot.RoleAdmin {
 		return "", bot.Errorf(bot.CodeForbidden, "only <@%s>, who requested %s, or an admin may cancel it", c.Requester, c.ID)
 	}
-	return s.close(ctx, c, user, StateCancelled, "change.cancel")
+	if c.State == StateApproved && c.scheduled() {
+		ok, cur, err := s.st.transition(ctx, c.ID, StateApproved, StateCancelled, "decided_by", user)
+		if err != nil {
+			return "", bot.Unavailable("the state store", err)
+		}
+		if !ok {
+			return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
+		}
+		if err := s.d.Steps.Cancel(ctx, stepRun, c.ID); err != nil {
+			s.log.Warn("cancel scheduled change run", "change", c.ID, "err", err) // the step finds it cancelled
+		}
+		s.record(ctx, user, "change.cancel", c.ID+" (approved, before its window)", "ok")
+		s.refresh(ctx, c.ID)
+		return fmt.Sprintf("%s is cancelled; it will not run.", c.ID), nil
+	}
+	return s.close(ctx, c, user, StateCancelled, "change.cancel", c.ID)
 }
 
-func (s *Service) close(ctx context.Context, c *Change, user, to, event string, kv ...string) (string, error) {
+func (s *Service) close(ctx context.Context, c *Change, user, to, event, detail string, kv ...string) (string, error) {
 	if expired, err := s.expireIfDue(ctx, c); err != nil || expired {
 		if err != nil {
 			return "", err
@@ -174,7 +218,7 @@ func (s *Service) close(ctx context.Context, c *Change, user, to, event string, 
 	if !ok {
 		return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
 	}
-	s.record(ctx, user, event, c.ID, "ok")
+	s.record(ctx, user, event, detail, "ok")
 	s.refresh(ctx, c.ID)
 	return fmt.Sprintf("%s is %s.", c.ID, to), nil
 }

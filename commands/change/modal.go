@@ -15,12 +15,27 @@ func input(id, label, hint string, multiline bool) *slack.InputBlock {
 	return slack.NewInputBlock(id, plain(label), nil, el)
 }
 
+func optional(b *slack.InputBlock) *slack.InputBlock {
+	b.Optional = true
+	return b
+}
+
+// field is the form field an error belongs to: the window when one was
+// given and the error is about it, else the action.
+func field(err error, window string) string {
+	if window != "" && strings.Contains(bot.UserMessage(err), "window") {
+		return "window"
+	}
+	return "action"
+}
+
 func (s *Service) handleNew(context.Context, *bot.Request) (*bot.Reply, error) {
 	return &bot.Reply{View: &slack.ModalViewRequest{
 		Type: slack.VTModal, CallbackID: "change.new", Title: plain("Request a change"), Submit: plain("Request"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			input("action", "Action and values", "restart nginx", false),
 			input("target", "Hosts", "a host, a group or labels like role=web,env=prod", false),
+			optional(input("window", "Window (optional)", "2026-12-02 02:00 for 1h; empty runs it once approved", false)),
 			input("reason", "Reason", "why this change is needed", true),
 		}},
 	}}, nil
@@ -28,21 +43,25 @@ func (s *Service) handleNew(context.Context, *bot.Request) (*bot.Reply, error) {
 
 func (s *Service) submitNew(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	v := func(id string) string { return strings.TrimSpace(req.View.Values[id][id]) }
-	r, err := ParseRequest(v("action") + " on " + strings.ReplaceAll(v("target"), " ", "") + " -- " + strings.ReplaceAll(v("reason"), "\n", " "))
+	window := ""
+	if w := v("window"); w != "" {
+		window = " at " + strings.TrimPrefix(w, "at ")
+	}
+	r, err := ParseRequest(v("action") + " on " + strings.ReplaceAll(v("target"), " ", "") + window + " -- " + strings.ReplaceAll(v("reason"), "\n", " "))
 	if err == nil && v("reason") == "" {
 		return &bot.Reply{ViewErrors: map[string]string{"reason": "Say why the change is needed."}}, nil
 	}
 	if err != nil {
-		return &bot.Reply{ViewErrors: map[string]string{"action": bot.UserMessage(err)}}, nil
+		return &bot.Reply{ViewErrors: map[string]string{field(err, window): bot.UserMessage(err)}}, nil
 	}
 	c, err := s.Request(ctx, r, req.UserID, req.Role, req.Channel)
 	if err != nil {
 		if code := bot.ErrorCode(err); code == bot.CodeInvalid || code == bot.CodeNotFound || code == bot.CodeForbidden {
-			return &bot.Reply{ViewErrors: map[string]string{"action": bot.UserMessage(err)}}, nil
+			return &bot.Reply{ViewErrors: map[string]string{field(err, window): bot.UserMessage(err)}}, nil
 		}
 		return nil, err
 	}
-	return &bot.Reply{Text: c.ID + " is requested and waits for approval.", Visibility: bot.VisibleToRequester}, nil
+	return &bot.Reply{Text: requested(c), Visibility: bot.VisibleToRequester}, nil
 }
 
 func rejectModal(id string) *slack.ModalViewRequest {

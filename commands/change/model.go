@@ -34,6 +34,12 @@ type Change struct {
 	Reason    string            `json:"reason"`
 	Created   time.Time         `json:"created"`
 	Expires   time.Time         `json:"expires"`
+	// WindowStart and WindowEnd bound when an approved change may run;
+	// zero runs it at once on final approval.
+	WindowStart time.Time `json:"window_start,omitzero"`
+	WindowEnd   time.Time `json:"window_end,omitzero"`
+	// Zone is the time zone the window is shown in.
+	Zone string `json:"zone,omitempty"`
 
 	// The fields below change over the request's life; they live in
 	// their own hash fields.
@@ -45,6 +51,8 @@ type Change struct {
 	RejectReason string     `json:"-"`
 	Result       string     `json:"-"`
 	Progress     string     `json:"-"`
+	// Started is when the run began (zero before).
+	Started time.Time `json:"-"`
 }
 
 // Approval is one approver's decision.
@@ -64,10 +72,15 @@ type Draft struct {
 	// Channel is where it was requested; used when no changes channel
 	// is configured.
 	Channel string
+	// WindowStart and WindowEnd, when set, are when it may run.
+	WindowStart, WindowEnd time.Time
 }
 
 // open reports whether the change still waits for decisions.
 func (c *Change) open() bool { return c.State == StateRequested }
+
+// scheduled reports whether the change has a window.
+func (c *Change) scheduled() bool { return !c.WindowStart.IsZero() }
 
 // approvedBy reports whether user already approved.
 func (c *Change) approvedBy(user string) bool {

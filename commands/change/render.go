@@ -3,6 +3,7 @@ package change
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -46,6 +47,30 @@ func plural(n int) string {
 	return "s"
 }
 
+// windowText is the change's window in the zone it was requested in.
+func (c *Change) windowText() string {
+	loc, err := time.LoadLocation(c.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return windowText(c.WindowStart.In(loc), c.WindowEnd)
+}
+
+// whenText is the Window field: when the change runs and until when it
+// may be approved.
+func (c *Change) whenText() string {
+	if !c.scheduled() {
+		return "runs at once on final approval; expires " + c.Expires.UTC().Format("2006-01-02 15:04 MST")
+	}
+	switch c.State {
+	case StateRequested:
+		return c.windowText() + "; runs at its start once approved (approvable until its end)"
+	case StateApproved:
+		return c.windowText() + "; approved, runs at its start"
+	}
+	return c.windowText()
+}
+
 // message renders the change's one message in the changes channel.
 func (c *Change) message(needed int) bot.Message {
 	state := stateIcon[c.State] + " *" + strings.ReplaceAll(c.State, "_", " ") + "*"
@@ -56,7 +81,7 @@ func (c *Change) message(needed int) bot.Message {
 		mrkdwn("*State*\n" + state),
 		mrkdwn("*Risk*\n" + c.Risk),
 		mrkdwn("*Requested by*\n<@" + c.Requester + ">"),
-		mrkdwn("*Window*\nruns at once on final approval; expires " + c.Expires.UTC().Format("2006-01-02 15:04 MST")),
+		mrkdwn("*Window*\n" + c.whenText()),
 	}
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(c.title())),
@@ -85,7 +110,9 @@ func (c *Change) message(needed int) bot.Message {
 	case StateCancelled:
 		notes = append(notes, "Cancelled by <@"+c.DecidedBy+">")
 	case StateExpired:
-		notes = append(notes, "Expired without enough approvals")
+		if c.Result == "" {
+			notes = append(notes, "Expired without enough approvals")
+		}
 	}
 	if c.Result != "" {
 		notes = append(notes, "Result: "+c.Result)

@@ -30,7 +30,15 @@ func TestMessageGolden(t *testing.T) {
 	succeeded.State = StateSucceeded
 	succeeded.Approvals = running.Approvals
 	succeeded.Result = "2 succeeded, 0 failed, 0 skipped in 1.2s"
-	for name, c := range map[string]*Change{"requested": requested, "running": running, "succeeded": succeeded} {
+	scheduled := goldenChange()
+	scheduled.State = StateApproved
+	scheduled.Approvals = running.Approvals
+	scheduled.WindowStart, scheduled.WindowEnd, scheduled.Zone = now.Add(16*time.Hour), now.Add(17*time.Hour), "Europe/Berlin"
+	missed := goldenChange()
+	missed.State = StateExpired
+	missed.WindowStart, missed.WindowEnd, missed.Zone = scheduled.WindowStart, scheduled.WindowEnd, "UTC"
+	missed.Result = "window missed: opsbot was not running during 2026-03-05 02:05–03:05 UTC; request it again"
+	for name, c := range map[string]*Change{"requested": requested, "running": running, "succeeded": succeeded, "scheduled": scheduled, "missed": missed} {
 		t.Run(name, func(t *testing.T) {
 			golden.AssertJSON(t, "TestMessageGolden/"+name+".json", c.message(1))
 		})

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"opsbot/bot"
@@ -29,13 +30,20 @@ type Silencer interface {
 	SilenceHosts(ctx context.Context, hosts []string, d time.Duration, comment string) (string, error)
 }
 
+// Scheduler makes a step due later; *loop.Loop is one. A change approved
+// before its window runs as the step "change.run" at the window's start.
+type Scheduler interface {
+	Schedule(ctx context.Context, kind, id string, due time.Time, payload string) error
+	Cancel(ctx context.Context, kind, id string) error
+}
+
 // Catalogue finds actions; *actions.Catalogue is one.
 type Catalogue interface {
 	Action(name string) (*actions.Action, error)
 }
 
-// Deps are what the desk works with. All but Silencer, Clock and Log are
-// required.
+// Deps are what the desk works with. All but Silencer, Steps, Clock and
+// Log are required; without Steps, requests with a window are refused.
 type Deps struct {
 	Store    *redisstore.Store
 	Chat     actions.Chat
@@ -44,6 +52,7 @@ type Deps struct {
 	Actions  Catalogue
 	Audit    Auditor
 	Silencer Silencer
+	Steps    Scheduler
 	// Clock tells the time; nil means time.Now.
 	Clock func() time.Time
 	Log   *slog.Logger
@@ -55,6 +64,8 @@ type Service struct {
 	st  *store
 	pol *policy
 	log *slog.Logger
+	// runs are scheduled runs in flight, started by the step loop.
+	runs sync.WaitGroup
 }
 
 // New checks cfg and returns the desk.
@@ -77,6 +88,10 @@ func New(d Deps, cfg Config) (*Service, error) {
 }
 
 func (s *Service) now() time.Time { return s.d.Clock() }
+
+// Wait blocks until the scheduled runs in flight have finished; the app
+// calls it after the step loop has stopped.
+func (s *Service) Wait() { s.runs.Wait() }
 
 func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {
 	if err := s.d.Audit.Record(ctx, audit.Entry{User: user, Action: action, Detail: detail, Outcome: outcome}); err != nil {
@@ -111,5 +126,6 @@ func normalizeID(s string) string {
 
 // fanout shapes a run.
 func (s *Service) fanout() sshexec.FanoutOptions {
-	return sshexec.FanoutOptions{Concurrency: s.pol.concurrency, BatchSize: s.pol.batchSize, StopAfterFailures: s.pol.stopAfterFailures}
+	return sshexec.FanoutOptions{Concurrency: s.pol.concurrency, BatchSize: s.pol.batchSize, StopAfterFailures: s.pol.stopAfterFailures,
+		StopAboveFraction: s.pol.stopAboveFraction}
 }

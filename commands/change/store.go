@@ -32,6 +32,7 @@ func (s *store) changeKey(id string) string    { return s.key(id) }
 func (s *store) approvalsKey(id string) string { return s.key(id, "approvals") }
 func (s *store) pendingKey() string            { return s.key("pending") }
 func (s *store) recentKey() string             { return s.key("recent") }
+func (s *store) runningKey() string            { return s.key("running") }
 func (s *store) mineKey(user string) string    { return s.key("by", user) }
 
 // create assigns the next CHG id and saves c as requested.
@@ -89,6 +90,9 @@ func (s *store) get(ctx context.Context, id string) (*Change, error) {
 	}
 	c.State, c.Channel, c.TS = f["state"], f["channel"], f["ts"]
 	c.DecidedBy, c.RejectReason, c.Result, c.Progress = f["decided_by"], f["reject_reason"], f["result"], f["progress"]
+	if sec, err := strconv.ParseInt(f["started"], 10, 64); err == nil {
+		c.Started = time.Unix(sec, 0)
+	}
 	for _, v := range ap.Val() {
 		var a Approval
 		if json.Unmarshal([]byte(v), &a) == nil {
@@ -136,7 +140,8 @@ func (s *store) approve(ctx context.Context, id string, a Approval, needed int, 
 }
 
 // transitionScript moves a change from one state to another and sets
-// extra fields, atomically; it returns "ok" or the current state.
+// extra fields, atomically; it returns "ok" or the current state. It keeps
+// the pending set (requested changes) and the running set in step.
 var transitionScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'missing' end
@@ -144,6 +149,8 @@ if st ~= ARGV[1] then return st end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[2], ARGV[3]) end
+if ARGV[2] == 'running' then redis.call('SADD', KEYS[3], ARGV[3]) end
+if ARGV[1] == 'running' then redis.call('SREM', KEYS[3], ARGV[3]) end
 return 'ok'
 `)
 
@@ -154,7 +161,7 @@ func (s *store) transition(ctx context.Context, id, from, to string, kv ...strin
 	for _, v := range kv {
 		argv = append(argv, v)
 	}
-	res, err := transitionScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.pendingKey()}, argv...).Text()
+	res, err := transitionScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.pendingKey(), s.runningKey()}, argv...).Text()
 	if err != nil {
 		return false, "", fmt.Errorf("move %s from %s to %s: %w", id, from, to, err)
 	}
@@ -165,10 +172,15 @@ func (s *store) transition(ctx context.Context, id, from, to string, kv ...strin
 }
 
 // pending lists the ids waiting for approval.
-func (s *store) pending(ctx context.Context) ([]string, error) {
-	ids, err := s.rdb.SMembers(ctx, s.pendingKey()).Result()
+func (s *store) pending(ctx context.Context) ([]string, error) { return s.members(ctx, s.pendingKey()) }
+
+// running lists the ids of changes running now (or left running by a stop).
+func (s *store) running(ctx context.Context) ([]string, error) { return s.members(ctx, s.runningKey()) }
+
+func (s *store) members(ctx context.Context, key string) ([]string, error) {
+	ids, err := s.rdb.SMembers(ctx, key).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list pending changes: %w", err)
+		return nil, fmt.Errorf("list changes: %w", err)
 	}
 	sort.Slice(ids, func(i, j int) bool { return idNum(ids[i]) < idNum(ids[j]) })
 	return ids, nil

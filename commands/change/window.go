@@ -1,0 +1,127 @@
+package change
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"opsbot/bot"
+)
+
+// stepRun is the step-loop kind that runs an approved change at its window.
+const stepRun = "change.run"
+
+// interrupted is the result of a run that opsbot stopped in the middle of.
+const interrupted = "interrupted: opsbot stopped during the run; check the hosts"
+
+// window reads r's "at" and "for" in the desk's time zone. A window must
+// not have ended yet; zero times mean "at once".
+func (s *Service) window(r Request) (start, end time.Time, err error) {
+	if r.At == "" {
+		return time.Time{}, time.Time{}, nil
+	}
+	if s.d.Steps == nil {
+		return start, end, bot.Errorf(bot.CodeInvalid, "this opsbot cannot schedule changes; leave out the window")
+	}
+	start, err = time.ParseInLocation("2006-01-02 15:04", r.At, s.pol.loc)
+	if err != nil {
+		return start, end, bot.Errorf(bot.CodeInvalid, "%q is not a window start; write it as `at 2026-12-02 02:00` (%s)", r.At, s.pol.loc)
+	}
+	length := r.For
+	if length == 0 {
+		length = s.pol.windowLength
+	}
+	if length > 24*time.Hour {
+		return start, end, bot.Errorf(bot.CodeInvalid, "a window may last at most 24h, not %s", length)
+	}
+	end = start.Add(length)
+	if !end.After(s.now()) {
+		return start, end, bot.Errorf(bot.CodeInvalid, "the window %s has already ended", windowText(start, end))
+	}
+	return start, end, nil
+}
+
+// windowText is "2026-12-02 02:00–03:00 UTC", in the zone of start.
+func windowText(start, end time.Time) string {
+	end = end.In(start.Location())
+	if end.YearDay() == start.YearDay() && end.Year() == start.Year() {
+		return start.Format("2006-01-02 15:04") + "–" + end.Format("15:04 MST")
+	}
+	return start.Format("2006-01-02 15:04") + " – " + end.Format("2006-01-02 15:04 MST")
+}
+
+// Steps returns the handlers of this desk's loop steps by kind.
+func (s *Service) Steps() map[string]func(ctx context.Context, id, payload string) error {
+	return map[string]func(context.Context, string, string) error{stepRun: s.runAtWindow}
+}
+
+// runAtWindow runs an approved change whose window has come. Of every
+// replica and retry reaching here, the approved→running transition lets
+// exactly one run it. A window that ended while opsbot was down is not
+// run late: the change expires as "window missed".
+func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
+	c, err := s.st.get(ctx, id)
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.State != StateApproved {
+		return nil // cancelled, or already run
+	}
+	now := s.now()
+	if !now.Before(c.WindowEnd) {
+		why := "window missed: opsbot was not running during " + windowText(c.WindowStart, c.WindowEnd) + "; request it again"
+		ok, _, err := s.st.transition(ctx, id, StateApproved, StateExpired, "result", why)
+		if err != nil {
+			return err
+		}
+		if ok {
+			s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
+			s.refresh(ctx, id)
+		}
+		return nil
+	}
+	if now.Before(c.WindowStart) {
+		return s.d.Steps.Schedule(ctx, stepRun, id, c.WindowStart, "") // early; come back at the start
+	}
+	ok, err := s.claim(ctx, id)
+	if err != nil || !ok {
+		return err
+	}
+	// The run may outlast the step's lock; it is bound by run_timeout
+	// instead, and by Wait at shutdown. A stop mid-run is caught by
+	// SweepInterrupted.
+	s.runs.Go(func() { s.run(context.WithoutCancel(ctx), id) })
+	return nil
+}
+
+// SweepInterrupted marks failed every change still running longer than
+// run_timeout (plus a minute) after it started: opsbot stopped during its
+// run. The app calls it at start and then periodically.
+func (s *Service) SweepInterrupted(ctx context.Context) (int, error) {
+	ids, err := s.st.running(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		c, err := s.st.get(ctx, id)
+		if err != nil || c.State != StateRunning || s.now().Before(c.Started.Add(s.pol.runTimeout+time.Minute)) {
+			continue
+		}
+		ok, _, err := s.st.transition(ctx, id, StateRunning, StateFailed, "result", interrupted, "progress", "")
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+			s.record(ctx, "", "change.execute", c.ID+": "+interrupted, StateFailed)
+			s.thread(ctx, c, fmt.Sprintf("%s was still running %s after it started: %s.", c.ID, s.now().Sub(c.Started).Round(time.Minute), interrupted))
+			s.refresh(ctx, id)
+		}
+	}
+	return n, nil
+}
