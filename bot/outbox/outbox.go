@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,7 +54,14 @@ type Outbox struct {
 	// dms maps a user id posted to as a channel to the DM channel Slack
 	// answered with, since chat.update needs the real channel.
 	dms map[string]string
+
+	onFailure atomic.Pointer[func(error)]
 }
+
+// OnFailure makes the outbox call f with every call that finally failed
+// (after logging and counting it); the Slack transport stops opsbot when
+// the error is Slack refusing the bot token.
+func (o *Outbox) OnFailure(f func(error)) { o.onFailure.Store(&f) }
 
 type channelState struct {
 	limiter *rate.Limiter
@@ -183,7 +191,11 @@ func (o *Outbox) call(ctx context.Context, method, channel string, f func(contex
 
 func (o *Outbox) fail(method, channel string, err error) error {
 	o.log.Error("slack call failed", "method", method, "channel", channel, "err", err)
-	return &Error{Method: method, Channel: channel, Err: err}
+	e := &Error{Method: method, Channel: channel, Err: err}
+	if f := o.onFailure.Load(); f != nil {
+		(*f)(e)
+	}
+	return e
 }
 
 func retryable(err error) bool {

@@ -43,6 +43,13 @@ func (s *Server) FailNext(method string, times int) {
 	s.faults.failures[method] += times
 }
 
+// ClearFailures ends the HTTP 500 answers FailNext set up for method.
+func (s *Server) ClearFailures(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.faults.failures, method)
+}
+
 // SetTokenRevoked switches a token (BotToken or AppToken) between revoked,
 // where every call with it answers token_revoked, and valid.
 func (s *Server) SetTokenRevoked(token string, revoked bool) {

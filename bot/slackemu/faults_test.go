@@ -78,3 +78,16 @@ func TestFailNext(t *testing.T) {
 		t.Fatalf("after the failure: %v", err)
 	}
 }
+
+func TestClearFailures(t *testing.T) {
+	srv := newTestServer(t)
+	api := newAPI(t, srv, srv.BotToken())
+	srv.FailNext("chat.postMessage", 100)
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err == nil {
+		t.Fatal("FailNext had no effect")
+	}
+	srv.ClearFailures("chat.postMessage")
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatalf("after ClearFailures: %v", err)
+	}
+}

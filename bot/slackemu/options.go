@@ -10,6 +10,7 @@ type Option func(*config)
 
 type config struct {
 	pingInterval    time.Duration
+	noPings         bool
 	redeliveryDelay time.Duration
 	maxRetries      int
 	triggerTTL      time.Duration
@@ -38,6 +39,12 @@ func WithPingInterval(d time.Duration) Option {
 			c.pingInterval = d
 		}
 	}
+}
+
+// WithoutPings stops the WebSocket ping frames, as a dead Slack edge
+// would; the client's watchdog should then replace the connection.
+func WithoutPings() Option {
+	return func(c *config) { c.noPings = true }
 }
 
 // WithRedeliveryDelay sets how long an envelope may stay un-acked before it

@@ -187,6 +187,10 @@ func (s *Server) runWriter(c *wsConn) {
 	defer s.connGone(c)
 	ping := time.NewTicker(s.cfg.pingInterval)
 	defer ping.Stop()
+	pings := ping.C
+	if s.cfg.noPings {
+		pings = nil
+	}
 	var grace <-chan time.Time
 	for {
 		select {
@@ -196,7 +200,7 @@ func (s *Server) runWriter(c *wsConn) {
 			_ = c.ws.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.CloseNormalClosure, "refresh"), time.Now().Add(time.Second))
 			return
-		case <-ping.C:
+		case <-pings:
 			if err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(5*time.Second)); err != nil {
 				return
 			}

@@ -3,9 +3,11 @@ package slackemu
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
 )
 
 func TestSocketModeEnvelopes(t *testing.T) {
@@ -236,5 +238,18 @@ func TestNextMessagesFollowsChanges(t *testing.T) {
 	cancel()
 	if _, _, err := srv.NextMessages(cancelled, seq+10); err == nil {
 		t.Fatal("NextMessages ignored a cancelled context")
+	}
+}
+
+func TestWithoutPingsTheClientTimesOut(t *testing.T) {
+	srv := newTestServer(t, WithoutPings())
+	// slack-go gives up on a connection that gets no ping for its interval.
+	startBot(t, srv, socketmode.OptionPingInterval(100*time.Millisecond))
+	ctx := testCtx(t)
+	for srv.ConnectCount() < 2 {
+		if ctx.Err() != nil {
+			t.Fatalf("the client never missed a ping: %d connections", srv.ConnectCount())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -21,6 +21,7 @@ type apiRequest struct {
 	params url.Values
 	body   json.RawMessage // set for JSON requests
 	token  string
+	bearer bool // the token came in an Authorization: Bearer header
 }
 
 func (r *apiRequest) get(key string) string { return r.params.Get(key) }
@@ -120,6 +121,10 @@ func (s *Server) answerAPI(w http.ResponseWriter, req *apiRequest, decodeErr err
 		_, _ = io.WriteString(w, "<html><body>Internal Server Error</body></html>")
 		return status, "internal_error"
 	}
+	if m.token == needApp && !req.bearer {
+		// Slack takes the app-level token only as a Bearer header.
+		return writeAPIError(w, "not_authed")
+	}
 	if code := s.checkToken(req.token, m.token, revoked); code != "" {
 		return writeAPIError(w, code)
 	}
@@ -156,6 +161,7 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 	req := &apiRequest{method: r.PathValue("method"), params: r.URL.Query()}
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
 		req.token = strings.TrimPrefix(auth, "Bearer ")
+		req.bearer = true
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {

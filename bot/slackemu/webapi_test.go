@@ -1,6 +1,7 @@
 package slackemu
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -60,6 +61,18 @@ func TestTokenChecks(t *testing.T) {
 			_, _, err := api.StartSocketModeContext(testCtx(t))
 			return err
 		}, "not_allowed_token_type"},
+		{"app token in the form, not as Bearer", func(t *testing.T) error {
+			resp, err := http.PostForm(srv.APIURL()+"apps.connections.open", url.Values{"token": {srv.AppToken()}})
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			var r slack.SlackResponse
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+				return err
+			}
+			return r.Err()
+		}, "not_authed"},
 		{"revoked token", func(t *testing.T) error {
 			revoked.SetTokenRevoked(revoked.BotToken(), true)
 			_, err := newAPI(t, revoked, revoked.BotToken()).AuthTest()

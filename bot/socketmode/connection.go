@@ -2,11 +2,14 @@ package socketmode
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -35,7 +38,10 @@ func (t *Transport) supervise(ctx, work context.Context, n int) {
 			t.m.reconnects.Inc()
 		}
 		start := time.Now()
-		t.runOnce(ctx, work, n)
+		if err := t.runOnce(ctx, work, n); err != nil {
+			t.setFatal(err)
+			return
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -53,8 +59,14 @@ func (t *Transport) supervise(ctx, work context.Context, n int) {
 }
 
 // runOnce runs one slack-go client until it fails, the watchdog fires, or
-// ctx ends.
-func (t *Transport) runOnce(ctx, work context.Context, n int) {
+// ctx ends. It returns an error only when Slack refuses the app-level
+// token, which no reconnect can cure.
+//
+// The watchdog is ours: it counts every byte read, pings included, and
+// replaces the client after cfg.Watchdog of silence. slack-go's own ping
+// timeout (which counts only pings, and fires between one and two of its
+// intervals after the last one) is set to twice that, as a backstop.
+func (t *Transport) runOnce(ctx, work context.Context, n int) error {
 	var last atomic.Int64
 	last.Store(time.Now().UnixNano())
 	dialer := &websocket.Dialer{
@@ -69,7 +81,7 @@ func (t *Transport) runOnce(ctx, work context.Context, n int) {
 			return liveConn{Conn: c, last: &last}, nil
 		},
 	}
-	client := socketmode.New(t.api, socketmode.OptionDialer(dialer), socketmode.OptionPingInterval(t.cfg.Watchdog))
+	client := socketmode.New(t.api, socketmode.OptionDialer(dialer), socketmode.OptionPingInterval(2*t.cfg.Watchdog))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
@@ -97,20 +109,32 @@ func (t *Transport) runOnce(ctx, work context.Context, n int) {
 	for {
 		select {
 		case err := <-done:
-			if err != nil && runCtx.Err() == nil {
+			if runCtx.Err() != nil {
+				return nil
+			}
+			// slack-go gives up on these without retrying; a 404 from
+			// apps.connections.open it also reads as a refused token.
+			if code, ok := refused(err); ok {
+				return refusedError("app_token", code)
+			}
+			if sc, ok := errors.AsType[slack.StatusCodeError](err); ok && sc.Code == http.StatusNotFound {
+				return refusedError("app_token", "HTTP 404 from apps.connections.open")
+			}
+			if err != nil {
 				t.log.Warn("socket mode client stopped", "connection", n, "err", err)
 			}
-			return
+			return nil
 		case <-tick.C:
 			if idle := time.Since(time.Unix(0, last.Load())); idle > t.cfg.Watchdog {
 				t.log.Warn("nothing received from Slack for too long; reconnecting", "connection", n, "idle", idle.Round(time.Second))
+				t.m.watchdog.Inc()
 				cancel()
 				<-done
-				return
+				return nil
 			}
 		case evt, ok := <-client.Events:
 			if !ok {
-				return
+				return nil
 			}
 			switch evt.Type {
 			case socketmode.EventTypeConnected:
@@ -123,8 +147,8 @@ func (t *Transport) runOnce(ctx, work context.Context, n int) {
 				setUp(false)
 				t.log.Info("socket mode not connected", "connection", n, "event", string(evt.Type))
 			case socketmode.EventTypeInvalidAuth:
-				t.setFatal(authError("app_token", errInvalidAuth))
-				cancel()
+				// apps.connections.open answered 404; RunContext returns
+				// that error next, and refused reports it.
 			default:
 				t.envelope(work, client, evt)
 			}

@@ -13,8 +13,6 @@ import (
 	"opsbot/bot"
 )
 
-var errInvalidAuth = slack.SlackErrorResponse{Err: "invalid_auth"}
-
 // viewTimeout leaves time to ack a submission within Slack's 3 s.
 const viewTimeout = 2500 * time.Millisecond
 

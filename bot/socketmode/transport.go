@@ -125,16 +125,40 @@ func (t *Transport) Run(ctx context.Context, drain time.Duration) error {
 	return result
 }
 
+// refusals are the Slack error codes that mean a token is not accepted.
+var refusals = map[string]bool{"invalid_auth": true, "not_authed": true, "token_revoked": true,
+	"account_inactive": true, "token_expired": true}
+
+// refused returns the Slack error code when err is Slack refusing a token.
+func refused(err error) (string, bool) {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && refusals[se.Err] {
+		return se.Err, true
+	}
+	return "", false
+}
+
 // authError turns a token refusal into a message that says what to fix.
 func authError(key string, err error) error {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired":
-			return fmt.Errorf("slack refused slack.%s (%s): check the token in the config, or reinstall the app to get a new one", key, se.Err)
-		}
+	code, ok := refused(err)
+	if !ok {
+		return fmt.Errorf("reach Slack: %w", err)
 	}
-	return fmt.Errorf("reach Slack: %w", err)
+	return refusedError(key, code)
+}
+
+func refusedError(key, code string) error {
+	return fmt.Errorf("slack refused slack.%s (%s): check the token in the config, or reinstall the app to get a new one", key, code)
+}
+
+// BotTokenRefused stops the transport (and so `opsbot run`) when a Web
+// API call with the bot token is refused while running, e.g. after the
+// app was uninstalled: every later call would fail the same way. Other
+// errors are ignored. Give it to Outbox.OnFailure.
+func (t *Transport) BotTokenRefused(err error) {
+	if code, ok := refused(err); ok {
+		t.setFatal(refusedError("bot_token", code))
+	}
 }
 
 func (t *Transport) setFatal(err error) {

@@ -161,17 +161,82 @@ func TestE2EMalformedEnvelopesDoNoHarm(t *testing.T) {
 
 func TestE2EBadTokenStopsWithAClearMessage(t *testing.T) {
 	bin := opsbotBinary(t)
-	s := slackemu.New()
-	defer s.Close()
-	path := t.TempDir() + "/c.yaml"
-	cfg := "slack:\n  app_token: xapp-wrong\n  bot_token: xoxb-wrong\n  api_url: " + s.APIURL() + "\nredis:\n  addrs: [" + startRedisAddr(t) + "]\nhttp:\n  listen: 127.0.0.1:0\nrbac:\n  users: {U1: admin}\n"
-	writeFile(t, path, cfg)
-	out, err := runBinary(bin, "run", "-config", path)
-	if err == nil {
-		t.Fatal("opsbot ran with a wrong token")
+	redis := startRedisAddr(t)
+	for _, tc := range []struct {
+		name string
+		// tokens returns the app and bot tokens to configure.
+		tokens func(s *slackemu.Server) (app, bot string)
+		want   string
+	}{
+		{"wrong bot token", func(s *slackemu.Server) (string, string) { return "xapp-wrong", "xoxb-wrong" },
+			"slack refused slack.bot_token (invalid_auth)"},
+		{"wrong app token", func(s *slackemu.Server) (string, string) { return "xapp-wrong", s.BotToken() },
+			"slack refused slack.app_token (invalid_auth)"},
+		{"revoked app token", func(s *slackemu.Server) (string, string) {
+			s.SetTokenRevoked(s.AppToken(), true)
+			return s.AppToken(), s.BotToken()
+		}, "slack refused slack.app_token (token_revoked)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := slackemu.New()
+			defer s.Close()
+			app, botToken := tc.tokens(s)
+			path := t.TempDir() + "/c.yaml"
+			cfg := "slack:\n  app_token: " + app + "\n  bot_token: " + botToken + "\n  api_url: " + s.APIURL() +
+				"\nredis:\n  addrs: [" + redis + "]\nhttp:\n  listen: 127.0.0.1:0\nrbac:\n  users: {U1: admin}\n"
+			writeFile(t, path, cfg)
+			out, err := runBinary(bin, "run", "-config", path)
+			if err == nil {
+				t.Fatalf("opsbot ran with a refused token\n%s", out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out)
+			}
+			if n := len(s.CallsTo("apps.connections.open")); n > 1 {
+				t.Errorf("apps.connections.open called %d times: a refused token was retried", n)
+			}
+		})
 	}
-	if !strings.Contains(out, "slack refused slack.bot_token (invalid_auth)") {
-		t.Errorf("output = %s", out)
+}
+
+// A token revoked while opsbot runs stops it with a message naming the
+// token, instead of failing every post (bot token) or reconnecting
+// forever (app token).
+func TestE2ETokenRevokedWhileRunningStops(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		token func(s *slackemu.Server) string
+		cause func(e *e2e) error
+		want  string
+	}{
+		{"bot token", (*slackemu.Server).BotToken, func(e *e2e) error {
+			_, err := e.slack.Mention("U2", "C2", "ping")
+			return err
+		}, "slack refused slack.bot_token (token_revoked)"},
+		{"app token", (*slackemu.Server).AppToken, func(e *e2e) error {
+			e.slack.DropConnections()
+			return nil
+		}, "slack refused slack.app_token (token_revoked)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startE2E(t, "")
+			e.slack.SetTokenRevoked(tc.token(e.slack), true)
+			if err := tc.cause(e); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-e.done:
+				e.done <- err // for stop
+				if err == nil {
+					t.Fatalf("opsbot exited 0 after its token was revoked\n%s", tail(e.logs.String(), 20))
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("opsbot still runs with a revoked %s\n%s", tc.name, tail(e.logs.String(), 20))
+			}
+			if !strings.Contains(e.logs.String(), tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, tail(e.logs.String(), 20))
+			}
+		})
 	}
 }
 

@@ -48,6 +48,9 @@ func (m *Main) runSlack(ctx context.Context) error {
 	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
 	chat.Set(out)
 	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Registry, app.Log)
+	// A bot token refused while running (app uninstalled, token revoked)
+	// stops opsbot with a message saying so, instead of failing every post.
+	out.OnFailure(transport.BotTokenRefused)
 	for _, h := range app.Home {
 		transport.Home().Add(h.Title, h.Render)
 	}
