@@ -93,6 +93,9 @@ func (s *Service) silenceClick(ctx context.Context, req *bot.Request) (*bot.Repl
 	if g.Silence != nil && g.Silence.Until.After(s.now()) || g.Msg.Status != alertmanager.StatusFiring {
 		return s.current(ctx, g.ID) // stale click
 	}
+	if max := time.Duration(s.cfg.MaxSilence); d > max { // a button drawn before the limit was lowered
+		return nil, bot.Errorf(bot.CodeInvalid, "silences may last at most %s here; use `silence` with the group's matchers and a shorter duration", fmtDuration(max))
+	}
 	labels := g.Msg.GroupLabels
 	if len(labels) == 0 {
 		labels = g.Msg.CommonLabels
@@ -119,6 +122,9 @@ func (s *Service) silenceClick(ctx context.Context, req *bot.Request) (*bot.Repl
 	if err := s.st.setJSON(ctx, g.ID, "silence", silenceMark{ID: id, User: req.UserID, Until: until}); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
+	if err := s.st.trackSilence(ctx, g.ID, until); err != nil {
+		s.log.Warn("the message will not show when the silence ends", "group", g.ID, "err", err)
+	}
 	// so that `unsilence <id>` can update this message too
 	s.st.rdb.Set(ctx, s.st.key("monitor", "silence", id), g.ID, d+time.Hour)
 	s.record(ctx, req, "alert.silence", fmt.Sprintf("%s for %s: silence %s", groupName(g.Msg), d, id), "ok")
@@ -142,6 +148,7 @@ func (s *Service) unsilenceClick(ctx context.Context, req *bot.Request) (*bot.Re
 	if err := s.st.setJSON(ctx, g.ID, "silence", nil); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
+	s.st.untrackSilence(ctx, g.ID)
 	s.record(ctx, req, "alert.unsilence", groupName(g.Msg)+": silence "+g.Silence.ID, "ok")
 	return s.current(ctx, g.ID)
 }
@@ -158,6 +165,9 @@ func (s *Service) incidentClick(ctx context.Context, req *bot.Request) (*bot.Rep
 		return s.current(ctx, g.ID) // stale click
 	}
 	lockKey := s.st.key("monitor", "incident", g.ID)
+	if g.Episode != "" { // fired again after it resolved: a new incident may be opened
+		lockKey = s.st.key("monitor", "incident", g.ID, g.Episode)
+	}
 	ok, err := s.st.rdb.SetNX(ctx, lockKey, "opening", groupTTL).Result()
 	if err != nil {
 		return nil, bot.Unavailable("the state store", err)

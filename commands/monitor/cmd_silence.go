@@ -136,5 +136,6 @@ func (s *Service) forgetSilence(ctx context.Context, silenceID string) {
 		if err := s.st.setJSON(ctx, gid, "silence", nil); err != nil {
 			s.log.Warn("clear silence from alert message", "err", err)
 		}
+		s.st.untrackSilence(ctx, gid)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"opsbot/bot"
 )
 
@@ -20,58 +22,16 @@ const maxRetryWait = 5 * time.Minute
 
 // Run delivers alert messages until ctx ends: whenever the webhook stores
 // something, and every few seconds for what is left over (after a restart,
-// a failed post, or work another replica stored). Each channel has its own
-// worker, so a channel in a storm does not hold up the others.
+// a failed post, or work another replica stored) and for messages whose
+// silence ended. Each channel has its own worker, so a channel in a storm
+// does not hold up the others.
 func (s *Service) Run(ctx context.Context) error {
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		busy = map[string]bool{}
-		// A channel that keeps failing (deleted, bot removed) is retried
-		// with doubling waits up to maxRetryWait instead of every tick.
-		retryAt  = map[string]time.Time{}
-		failures = map[string]int{}
-	)
-	defer wg.Wait()
+	l := newDeliveryLoop(s)
+	defer l.wg.Wait()
 	t := time.NewTicker(runInterval)
 	defer t.Stop()
 	for {
-		byChannel, err := s.pending(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("list undelivered alert groups", "err", err)
-		}
-		for ch, ids := range byChannel {
-			mu.Lock()
-			if busy[ch] || time.Now().Before(retryAt[ch]) {
-				mu.Unlock()
-				continue
-			}
-			busy[ch] = true
-			mu.Unlock()
-			wg.Go(func() {
-				done, err := s.deliverChannel(ctx, ch, ids)
-				mu.Lock()
-				delete(busy, ch)
-				if err != nil && done == 0 {
-					failures[ch]++
-					wait := min(runInterval<<min(failures[ch], 10), maxRetryWait)
-					retryAt[ch] = time.Now().Add(wait)
-					if ctx.Err() == nil {
-						s.log.Warn("alert delivery failed, will retry", "channel", ch, "in", wait, "err", err)
-					}
-				} else {
-					delete(failures, ch)
-					delete(retryAt, ch)
-					if err != nil && ctx.Err() == nil {
-						s.log.Warn("alert delivery incomplete, will retry", "channel", ch, "err", err)
-					}
-				}
-				mu.Unlock()
-				if done > 0 { // look again at once: more may have come meanwhile
-					s.notify()
-				}
-			})
-		}
+		l.round(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -81,9 +41,78 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// deliveryLoop is Run's state: which channels have a worker, and when a
+// channel that keeps failing (deleted, bot removed) may be tried again.
+type deliveryLoop struct {
+	s        *Service
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	busy     map[string]bool
+	retryAt  map[string]time.Time
+	failures map[string]int
+}
+
+func newDeliveryLoop(s *Service) *deliveryLoop {
+	return &deliveryLoop{s: s, busy: map[string]bool{}, retryAt: map[string]time.Time{}, failures: map[string]int{}}
+}
+
+// retryWait is how long a channel rests after its n-th failure in a row:
+// doubling from twice runInterval, at most maxRetryWait.
+func retryWait(n int) time.Duration {
+	return min(runInterval<<min(n, 10), maxRetryWait)
+}
+
+// round starts a worker for every channel with undelivered groups that
+// has none and is not resting after failures.
+func (l *deliveryLoop) round(ctx context.Context) {
+	s := l.s
+	if err := s.sweepSilences(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("redraw alert messages whose silence ended", "err", err)
+	}
+	byChannel, err := s.pending(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("list undelivered alert groups", "err", err)
+	}
+	for ch, ids := range byChannel {
+		l.mu.Lock()
+		if l.busy[ch] || s.now().Before(l.retryAt[ch]) {
+			l.mu.Unlock()
+			continue
+		}
+		l.busy[ch] = true
+		l.mu.Unlock()
+		l.wg.Go(func() {
+			done, err := s.deliverChannel(ctx, ch, ids)
+			l.mu.Lock()
+			delete(l.busy, ch)
+			if err != nil && done == 0 {
+				l.failures[ch]++
+				wait := retryWait(l.failures[ch])
+				l.retryAt[ch] = s.now().Add(wait)
+				if ctx.Err() == nil {
+					s.log.Warn("alert delivery failed, will retry", "channel", ch, "in", wait, "err", err)
+				}
+			} else {
+				delete(l.failures, ch)
+				delete(l.retryAt, ch)
+				if err != nil && ctx.Err() == nil {
+					s.log.Warn("alert delivery incomplete, will retry", "channel", ch, "err", err)
+				}
+			}
+			l.mu.Unlock()
+			if done > 0 { // look again at once: more may have come meanwhile
+				s.notify()
+			}
+		})
+	}
+}
+
 // Deliver brings every undelivered group's message up to date once and
 // returns when done, one worker per channel.
 func (s *Service) Deliver(ctx context.Context) error {
+	if err := s.sweepSilences(ctx); err != nil {
+		return err
+	}
 	byChannel, err := s.pending(ctx)
 	if err != nil {
 		return err
@@ -148,13 +177,23 @@ func (s *Service) deliverChannel(ctx context.Context, channel string, ids []stri
 			continue
 		}
 		if g.TS != "" {
-			if err := s.d.Chat.Update(ctx, channel, g.TS, s.message(ctx, g)); err != nil {
+			err := s.d.Chat.Update(ctx, channel, g.TS, s.message(ctx, g))
+			if err == nil {
+				errs = appendErr(errs, s.st.clean(ctx, g))
+				done++
+				continue
+			}
+			if !messageGone(err) {
 				errs = append(errs, fmt.Errorf("update alert message in %s: %w", channel, err))
 				continue
 			}
-			errs = appendErr(errs, s.st.clean(ctx, g))
-			done++
-			continue
+			// Someone deleted the message: post it anew below.
+			s.log.Info("alert message was deleted in Slack; posting it again", "channel", channel, "ts", g.TS)
+			if err := s.st.dropTS(ctx, g.ID, g.TS); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			g.TS = ""
 		}
 		fold, posted, err := s.postNew(ctx, g)
 		if err != nil {
@@ -234,7 +273,7 @@ func (s *Service) message(ctx context.Context, g *group) bot.Message {
 
 // extras looks up owners of the group's hosts and who is on call.
 func (s *Service) extras(ctx context.Context, g *group) extras {
-	var x extras
+	x := extras{MaxSilence: time.Duration(s.cfg.MaxSilence)}
 	if s.d.Hosts == nil {
 		return x
 	}
@@ -258,6 +297,13 @@ func (s *Service) extras(ctx context.Context, g *group) extras {
 		x.OnCall = who
 	}
 	return x
+}
+
+// messageGone reports whether Slack says the message to update no longer
+// exists (deleted by a person), so updating it will never work.
+func messageGone(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "message_not_found"
 }
 
 func appendErr(errs []error, err error) []error {

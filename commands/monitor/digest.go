@@ -47,9 +47,17 @@ func (s *Service) deliverDigest(ctx context.Context, channel string, changed []*
 			ids = append(ids, g.ID)
 		}
 	}
-	groups, err := s.st.loadMany(ctx, ids)
+	loaded, err := s.st.loadMany(ctx, ids)
 	if err != nil {
 		return err
+	}
+	groups := loaded[:0]
+	for _, g := range loaded {
+		if !g.Digest { // fired again after it resolved: it has a message of its own now
+			s.st.rdb.SRem(ctx, s.digestKey(channel), g.ID)
+			continue
+		}
+		groups = append(groups, g)
 	}
 	msg := renderDigest(channel, groups, s.now())
 	ts, err := s.st.rdb.Get(ctx, s.digestTSKey(channel)).Result()
@@ -57,11 +65,18 @@ func (s *Service) deliverDigest(ctx context.Context, channel string, changed []*
 		return fmt.Errorf("load digest message: %w", err)
 	}
 	if ts != "" {
-		if err := s.d.Chat.Update(ctx, channel, ts, msg); err != nil {
+		err := s.d.Chat.Update(ctx, channel, ts, msg)
+		if err == nil {
+			s.st.rdb.Expire(ctx, s.digestTSKey(channel), digestTTL)
+			return nil
+		}
+		if !messageGone(err) {
 			return fmt.Errorf("update storm digest in %s: %w", channel, err)
 		}
-		s.st.rdb.Expire(ctx, s.digestTSKey(channel), digestTTL)
-		return nil
+		// Someone deleted the digest: post a new one.
+		if err := s.st.rdb.Del(ctx, s.digestTSKey(channel)).Err(); err != nil {
+			return fmt.Errorf("forget deleted storm digest: %w", err)
+		}
 	}
 	ok, err := s.st.claim(ctx, "digest:"+channel)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
@@ -43,14 +44,34 @@ type fakeChat struct {
 	log  []sent
 	n    int
 	next map[string]time.Time
-	cond chan struct{} // closed and replaced on every change
+	cond chan struct{}   // closed and replaced on every change
+	gone map[string]bool // deleted messages by ts: updates fail with message_not_found
+	// inFlight and maxInFlight count posts under way per channel.
+	inFlight, maxInFlight map[string]int
 }
 
 func newFakeChat(pace time.Duration) *fakeChat {
-	return &fakeChat{pace: pace, next: map[string]time.Time{}, cond: make(chan struct{})}
+	return &fakeChat{pace: pace, next: map[string]time.Time{}, cond: make(chan struct{}), gone: map[string]bool{},
+		inFlight: map[string]int{}, maxInFlight: map[string]int{}}
+}
+
+// remove deletes a message as a person in Slack would.
+func (c *fakeChat) remove(ts string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gone[ts] = true
 }
 
 func (c *fakeChat) Post(ctx context.Context, m bot.Message) (string, error) {
+	c.mu.Lock()
+	c.inFlight[m.Channel]++
+	c.maxInFlight[m.Channel] = max(c.maxInFlight[m.Channel], c.inFlight[m.Channel])
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.inFlight[m.Channel]--
+		c.mu.Unlock()
+	}()
 	if c.pace > 0 {
 		c.mu.Lock()
 		now := time.Now()
@@ -79,6 +100,9 @@ func (c *fakeChat) Post(ctx context.Context, m bot.Message) (string, error) {
 func (c *fakeChat) Update(_ context.Context, channel, ts string, m bot.Message) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gone[ts] {
+		return slack.SlackErrorResponse{Err: "message_not_found"}
+	}
 	c.record(sent{Channel: channel, TS: ts, Msg: m, Update: true, At: time.Now()})
 	return nil
 }

@@ -16,11 +16,20 @@ import (
 // counted in one line.
 const maxShownAlerts = 8
 
-// extras is what other domains say about the hosts in a group.
+// extras is what other domains say about the hosts in a group, and the
+// configured limits that shape its buttons.
 type extras struct {
 	Owners map[string]string // host -> owner
 	OnCall string            // user id, empty when unknown
+	// MaxSilence hides Silence buttons longer than it; zero hides none.
+	MaxSilence time.Duration
 }
+
+// silenceButtons are the durations offered as Silence buttons.
+var silenceButtons = []struct {
+	Suffix string
+	D      time.Duration
+}{{"1h", time.Hour}, {"4h", 4 * time.Hour}, {"24h", 24 * time.Hour}}
 
 // renderGroup builds the message for one alert group.
 func renderGroup(g *group, x extras, now time.Time) bot.Message {
@@ -71,7 +80,7 @@ func renderGroup(g *group, x extras, now time.Time) bot.Message {
 	if st := statusLines(g, now); len(st) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, strings.Join(st, "\n"), false, false)))
 	}
-	if btns := buttons(g, now); len(btns) > 0 {
+	if btns := buttons(g, x, now); len(btns) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("alert.actions", btns...))
 	}
 	return bot.Message{Channel: g.Channel, Text: fallback, Blocks: blocks}
@@ -127,20 +136,27 @@ func statusLines(g *group, now time.Time) []string {
 		out = append(out, fmt.Sprintf(":eyes: Acknowledged by %s at %s", userRef(g.Ack.User), g.Ack.At.UTC().Format("Jan 2 15:04 MST")))
 	}
 	if s := g.Silence; s != nil {
-		verb := "Silenced"
-		if !s.Until.After(now) {
-			verb = "Was silenced"
+		if s.Until.After(now) {
+			out = append(out, fmt.Sprintf(":no_bell: Silenced by %s until %s (silence `%s`)", userRef(s.User), s.Until.UTC().Format("Jan 2 15:04 MST"), s.ID))
+		} else {
+			out = append(out, fmt.Sprintf(":bell: No longer silenced: the silence by %s ended %s (silence `%s`)", userRef(s.User), s.Until.UTC().Format("Jan 2 15:04 MST"), s.ID))
 		}
-		out = append(out, fmt.Sprintf(":no_bell: %s by %s until %s (silence `%s`)", verb, userRef(s.User), s.Until.UTC().Format("Jan 2 15:04 MST"), s.ID))
 	}
 	if g.Incident != "" {
 		out = append(out, ":rotating_light: Incident "+g.Incident+" opened for this alert")
+	}
+	if g.Episode != "" && g.Episode != "0" {
+		l := ":repeat: Fired again after it resolved"
+		if g.PrevIncident != "" {
+			l += "; previously incident " + g.PrevIncident
+		}
+		out = append(out, l)
 	}
 	return out
 }
 
 // buttons are the actions that make sense in the group's state.
-func buttons(g *group, now time.Time) []slack.BlockElement {
+func buttons(g *group, x extras, now time.Time) []slack.BlockElement {
 	var out []slack.BlockElement
 	btn := func(id, label string, style slack.Style) {
 		b := slack.NewButtonBlockElement(id, g.ID, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
@@ -152,9 +168,11 @@ func buttons(g *group, now time.Time) []slack.BlockElement {
 			btn(actionAck, "Acknowledge", slack.StylePrimary)
 		}
 		if g.Silence == nil || !g.Silence.Until.After(now) {
-			btn(actionSilence+"1h", "Silence 1h", "")
-			btn(actionSilence+"4h", "Silence 4h", "")
-			btn(actionSilence+"24h", "Silence 24h", "")
+			for _, b := range silenceButtons {
+				if x.MaxSilence == 0 || b.D <= x.MaxSilence {
+					btn(actionSilence+b.Suffix, "Silence "+b.Suffix, "")
+				}
+			}
 		} else {
 			btn(actionUnsilence, "Unsilence", "")
 		}

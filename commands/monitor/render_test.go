@@ -54,6 +54,23 @@ func TestRenderGolden(t *testing.T) {
 			g.Incident = "INC-7"
 			return g
 		}},
+		{"silence_ended", func() *group {
+			g := goldenGroup(alertmanager.StatusFiring)
+			g.Silence = &silenceMark{ID: "5c2e0d9a", User: "U0SILENCER", Until: t0.Add(5 * time.Minute)}
+			return g
+		}},
+		{"fired_again", func() *group {
+			g := goldenGroup(alertmanager.StatusFiring)
+			g.Episode, g.PrevIncident = "1", "INC-7"
+			return g
+		}},
+		{"truncated", func() *group {
+			g := goldenGroup(alertmanager.StatusFiring)
+			more := payload(g.Msg.GroupKey, alertmanager.StatusFiring, g.Msg.CommonLabels, maxShownAlerts, t0)
+			g.Msg.Alerts = append(g.Msg.Alerts, more.Alerts...)
+			g.Msg.TruncatedAlerts = 40
+			return g
+		}},
 		{"resolved", func() *group {
 			g := goldenGroup(alertmanager.StatusResolved)
 			g.Ack = &mark{User: "U0ACKER", At: t0.Add(2 * time.Minute)}

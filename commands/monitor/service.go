@@ -9,6 +9,7 @@ package monitor
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -116,6 +117,9 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	wake    chan struct{}
+
+	mu            sync.Mutex
+	lastReconcile time.Time // last comparison of silences with Alertmanager
 }
 
 // New checks cfg and returns the service.

@@ -31,6 +31,10 @@ type group struct {
 	Ack      *mark
 	Silence  *silenceMark
 	Incident string
+	// Episode counts the times the group fired again after it resolved;
+	// PrevIncident is the incident of the episode before, if any.
+	Episode      string
+	PrevIncident string
 }
 
 // mark is who did something and when.
@@ -67,25 +71,66 @@ func channelOf(id string) string {
 func (s *store) groupKey(id string) string { return s.key("{monitor}", "group", id) }
 func (s *store) dirtyKey() string          { return s.key("{monitor}", "dirty") }
 
+// silencesKey is a sorted set of the groups whose message shows a
+// silence, scored by the silence's end (Unix ms), so that the worker
+// redraws the message when it ends.
+func (s *store) silencesKey() string { return s.key("{monitor}", "silences") }
+
+// ingestScript stores one notification for each of its channels and marks
+// the groups dirty. A group that fired again after its resolve was shown
+// starts over: its message ts, acknowledgement, silence, incident and
+// digest marks are dropped (so the worker posts a new message with every
+// button), the incident it had is kept as prev_incident, and its episode
+// is counted up, which names a fresh incident lock.
+//
+// KEYS: dirty set, silence-end set, then one group key per channel.
+// ARGV: body, status, ttl (ms), then channel and group id per channel.
+// It returns the ids of the groups that started over.
+var ingestScript = redis.NewScript(`
+local fresh = {}
+for i = 3, #KEYS do
+  local k, ch, id = KEYS[i], ARGV[2 + 2 * (i - 2)], ARGV[3 + 2 * (i - 2)]
+  if ARGV[2] == 'firing' then
+    local old = redis.call('HGET', k, 'status')
+    if not old then
+      local body = redis.call('HGET', k, 'msg')
+      if body then old = cjson.decode(body).status end
+    end
+    if old == 'resolved' and redis.call('SISMEMBER', KEYS[1], id) == 0 then
+      local inc = redis.call('HGET', k, 'incident')
+      if inc then redis.call('HSET', k, 'prev_incident', inc) end
+      redis.call('HDEL', k, 'ts', 'ack', 'silence', 'incident', 'digest')
+      redis.call('HINCRBY', k, 'episode', 1)
+      redis.call('ZREM', KEYS[2], id)
+      fresh[#fresh + 1] = id
+    end
+  end
+  redis.call('HSET', k, 'channel', ch, 'msg', ARGV[1], 'status', ARGV[2])
+  redis.call('HINCRBY', k, 'ver', 1)
+  redis.call('PEXPIRE', k, ARGV[3])
+  redis.call('SADD', KEYS[1], id)
+end
+return fresh`)
+
 // ingest stores msg for each channel and marks the groups dirty, in one
-// round trip.
+// round trip. A resolved group whose resolve was delivered and that fires
+// again starts over with a new message (see ingestScript); one whose
+// resolve was not shown yet goes on in its message.
 func (s *store) ingest(ctx context.Context, msg *alertmanager.Message, channels []string) error {
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("encode alert group: %w", err)
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, ch := range channels {
-			id := groupID(ch, msg.GroupKey)
-			k := s.groupKey(id)
-			p.HSet(ctx, k, "channel", ch, "msg", body)
-			p.HIncrBy(ctx, k, "ver", 1)
-			p.Expire(ctx, k, groupTTL)
-			p.SAdd(ctx, s.dirtyKey(), id)
-		}
-		return nil
-	})
-	if err != nil {
+	keys := make([]string, 0, len(channels)+2)
+	keys = append(keys, s.dirtyKey(), s.silencesKey())
+	argv := make([]any, 0, 2*len(channels)+3)
+	argv = append(argv, body, msg.Status, groupTTL.Milliseconds())
+	for _, ch := range channels {
+		id := groupID(ch, msg.GroupKey)
+		keys = append(keys, s.groupKey(id))
+		argv = append(argv, ch, id)
+	}
+	if err := ingestScript.Run(ctx, s.rdb, keys, argv...).Err(); err != nil {
 		return fmt.Errorf("store alert group: %w", err)
 	}
 	return nil
@@ -103,7 +148,8 @@ func (s *store) load(ctx context.Context, id string) (*group, error) {
 	if len(m) == 0 || m["msg"] == "" {
 		return nil, errNoGroup
 	}
-	g := &group{ID: id, Channel: m["channel"], Ver: m["ver"], TS: m["ts"], Digest: m["digest"] == "1", Incident: m["incident"]}
+	g := &group{ID: id, Channel: m["channel"], Ver: m["ver"], TS: m["ts"], Digest: m["digest"] == "1", Incident: m["incident"],
+		Episode: m["episode"], PrevIncident: m["prev_incident"]}
 	if err := json.Unmarshal([]byte(m["msg"]), &g.Msg); err != nil {
 		return nil, fmt.Errorf("decode alert group %s: %w", id, err)
 	}
@@ -197,6 +243,22 @@ return 0`)
 func (s *store) clean(ctx context.Context, g *group) error {
 	if err := cleanScript.Run(ctx, s.rdb, []string{s.groupKey(g.ID), s.dirtyKey()}, g.ID, g.Ver).Err(); err != nil {
 		return fmt.Errorf("mark alert group delivered: %w", err)
+	}
+	return nil
+}
+
+// dropTSScript forgets a group's message ts if it is still ARGV[1].
+var dropTSScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'ts') == ARGV[1] then
+  return redis.call('HDEL', KEYS[1], 'ts')
+end
+return 0`)
+
+// dropTS forgets the message ts of a group whose message was deleted, so
+// that the next delivery posts it anew.
+func (s *store) dropTS(ctx context.Context, id, ts string) error {
+	if err := dropTSScript.Run(ctx, s.rdb, []string{s.groupKey(id)}, ts).Err(); err != nil {
+		return fmt.Errorf("forget deleted alert message: %w", err)
 	}
 	return nil
 }
