@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/slack-go/slack"
+
 	"opsbot/bot"
 )
 
@@ -85,14 +87,20 @@ func (s *Service) cmdShow(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if req.Args.Len() > next {
 		return nil, req.Command.UsageError("show takes only the incident id")
 	}
-	inc, err := s.st.load(ctx, n)
+	inc, events, err := s.st.loadWithTimeline(ctx, n)
 	if err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
 	if inc == nil {
 		return nil, bot.Errorf(bot.CodeNotFound, "there is no incident %s", FormatID(n))
 	}
-	return &bot.Reply{Text: messageText(inc), Blocks: s.message(inc)}, nil
+	blocks := s.message(inc)
+	if links := linked(events); len(links) > 0 {
+		// Before the buttons: the linked alerts and changes.
+		text := "*Linked:* " + escape(strings.Join(links, ", "))
+		blocks = append(blocks[:len(blocks)-1:len(blocks)-1], slack.NewSectionBlock(mrkdwn(text), nil, nil), blocks[len(blocks)-1])
+	}
+	return &bot.Reply{Text: messageText(inc), Blocks: blocks}, nil
 }
 
 func (s *Service) cmdTimeline(ctx context.Context, req *bot.Request) (*bot.Reply, error) {

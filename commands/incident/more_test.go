@@ -229,9 +229,7 @@ func TestPostmortem(t *testing.T) {
 	c.Add(time.Minute)
 	e.ok(t, "U2BOB", "incident role INC-1 commander me")
 	e.ok(t, "U2BOB", "incident note INC-1 db-main connection pool exhausted")
-	if err := e.svc.Link(context.Background(), "INC-1", "change", "CHG-7", "U2BOB"); err != nil {
-		t.Fatal(err)
-	}
+	e.ok(t, "U2BOB", "incident link INC-1 chg-7")
 	c.Add(20 * time.Minute)
 	e.ok(t, "U2BOB", "incident status INC-1 pool size raised, latency recovering")
 	e.ok(t, "U1ALICE", "incident note INC-1 follow-up: alert on pool saturation")

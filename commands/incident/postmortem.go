@@ -174,8 +174,13 @@ func (s *Service) Postmortem(i *Incident, events []Event) string {
 	if len(links) == 0 {
 		w("None linked.\n")
 	}
+	seen := map[string]bool{}
 	for _, l := range links {
-		w("- %s (linked %s by %s)\n", l.Text, s.fmtTime(l.At), user(l.Who))
+		if seen[l.Text] {
+			continue // linked twice: the first says when
+		}
+		seen[l.Text] = true
+		w("- %s (linked %s by %s)\n", mdEscape(l.Text), s.fmtTime(l.At), user(l.Who))
 	}
 	w("\n## Open follow-ups\n\n")
 	if len(followUps) == 0 {

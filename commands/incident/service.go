@@ -135,6 +135,8 @@ func (s *Service) Commands() []bot.Command {
 			Examples: []string{"incident note INC-42 replica lag is back to 0", "incident note INC-42 follow-up: alert on replica lag"}, Role: r, Handler: s.cmdNote},
 		{Verb: "incident status", Args: "[INC] <text>", Summary: "Post a status update to the incident's channels",
 			Examples: []string{"incident status INC-42 failover done, error rate falling"}, Role: r, Handler: s.cmdStatus},
+		{Verb: "incident link", Args: "[INC] <CHG-n | alert <name>>", Summary: "Link a change or an alert to an incident, for show and the postmortem",
+			Examples: []string{"incident link INC-42 CHG-7", "incident link INC-42 alert CheckoutLatencyHigh"}, Role: r, Handler: s.cmdLink},
 		{Verb: "incident list", Args: "[open|resolved|all] [sev1..sev4] [mine]", Summary: "List incidents, newest first (default: open)",
 			Examples: []string{"incident list", "incident list all sev1", "incident list resolved mine"}, Role: v, Handler: s.cmdList},
 		{Verb: "incident show", Args: "[INC]", Summary: "Show an incident",

@@ -315,6 +315,9 @@ func blocksText(blocks []slack.Block) string {
 	var b strings.Builder
 	for _, bl := range blocks {
 		if s, ok := bl.(*slack.SectionBlock); ok {
+			if s.Text != nil {
+				b.WriteString(s.Text.Text + "\n")
+			}
 			for _, f := range s.Fields {
 				b.WriteString(f.Text + "\n")
 			}
