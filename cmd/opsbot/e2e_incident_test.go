@@ -64,15 +64,19 @@ func TestE2EIncidentLifecycle(t *testing.T) {
 	if _, err := e.slack.Click("U2", dm, page.TS, "oncall.ack", buttonValue(t, page, "oncall.ack")); err != nil {
 		t.Fatal(err)
 	}
-	// The incident message is updated in place: acknowledged by U2.
+	// The incident message is updated in place: acknowledged by U2. The
+	// state reads "Acknowledged by" only then (the first card says "Open,
+	// not acknowledged"), and its Acknowledge button is gone.
 	e.waitFor(t, "the card updated to acknowledged", func(m slackemu.Message) bool {
-		return m.Channel == "C1" && m.TS == card.TS && m.Edits > 0 && strings.Contains(strings.ToLower(string(m.Blocks)), "acknowledged")
+		b := string(m.Blocks)
+		return m.Channel == "C1" && m.TS == card.TS && m.Edits > 0 && strings.Contains(b, "Acknowledged by") &&
+			strings.Contains(b, "U2") && !strings.Contains(b, `"incident.ack"`)
 	})
 	if _, err := e.slack.SlashCommand("U1", "C1", "/incident", "resolve INC-1 rolled back the deploy"); err != nil {
 		t.Fatal(err)
 	}
 	e.waitFor(t, "the card updated to resolved", func(m slackemu.Message) bool {
-		return m.TS == card.TS && strings.Contains(strings.ToLower(string(m.Blocks)), "resolved")
+		return m.Channel == "C1" && m.TS == card.TS && strings.Contains(string(m.Blocks), "Resolved by")
 	})
 	if _, err := e.slack.SlashCommand("U1", "C1", "/incident", "postmortem INC-1"); err != nil {
 		t.Fatal(err)
