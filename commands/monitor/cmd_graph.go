@@ -23,40 +23,70 @@ func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, e
 	if err := s.needProm(); err != nil {
 		return nil, err
 	}
-	promql, rng, step, err := parseGraphArgs(req.Args.Rest(0))
+	a, err := parseGraphArgs(req.Args.Rest(0))
 	if err != nil {
 		return nil, req.Command.UsageError("%v", err)
 	}
 	end := s.now()
-	series, warns, err := s.d.Prometheus.QueryRange(ctx, promql, end.Add(-rng), end, step)
+	series, warns, err := s.d.Prometheus.QueryRange(ctx, a.PromQL, end.Add(-a.Range), end, a.Step)
 	if err != nil {
 		return nil, s.promError(err)
 	}
+	unit, guessed := a.Unit, false
+	if unit == "" {
+		unit, guessed = guessUnit(a.PromQL), true
+	}
+	yunit, scale := chartUnit(unit)
 	cs := make([]chart.Series, len(series))
 	for i, se := range series {
 		cs[i] = chart.Series{Name: promapi.SeriesName(se.Labels)}
 		for _, p := range se.Points {
-			cs[i].Points = append(cs[i].Points, chart.Point{T: p.T, V: p.V})
+			cs[i].Points = append(cs[i].Points, chart.Point{T: p.T, V: p.V * scale})
 		}
 	}
-	png, err := chart.LineChart(chart.Options{Title: truncate(promql, 120)}, cs)
+	png, err := s.draw(chart.Options{Title: truncate(a.PromQL, 120), YUnit: yunit}, cs)
 	if errors.Is(err, chart.ErrNoData) {
-		return nil, bot.Errorf(bot.CodeNotFound, "`%s` has no data in the last %s", escape(promql), fmtDuration(rng))
+		return nil, bot.Errorf(bot.CodeNotFound, "`%s` has no data in the last %s", escape(a.PromQL), fmtDuration(a.Range))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("draw graph: %w", err)
 	}
-	text := fmt.Sprintf("`%s` over the last %s (step %s, %d series)", escape(promql), fmtDuration(rng), step, len(series))
+	text := fmt.Sprintf("`%s` over the last %s (step %s, %d series", escape(a.PromQL), fmtDuration(a.Range), a.Step, len(series))
+	switch {
+	case unit != "" && unit != "none" && guessed:
+		text += fmt.Sprintf(", in %s by the metric's name; `unit=…` sets another", escape(unit))
+	case unit != "" && unit != "none":
+		text += ", in " + escape(unit)
+	}
+	text += ")"
 	for _, w := range warns {
 		text += "\n:warning: " + escape(w)
 	}
-	return &bot.Reply{Text: text, File: &bot.File{Name: "graph.png", Title: truncate(promql, 80), Content: png}}, nil
+	return &bot.Reply{Text: text, File: &bot.File{Name: "graph.png", Title: truncate(a.PromQL, 80), Content: png}}, nil
 }
 
-// parseGraphArgs splits "<promql> [range] [step]": up to two trailing
-// words that read as durations are the range and the step.
-func parseGraphArgs(text string) (promql string, rng, step time.Duration, err error) {
+// graphArgs are the words of the graph command.
+type graphArgs struct {
+	PromQL      string
+	Range, Step time.Duration
+	// Unit is what unit=… said, "" when nothing.
+	Unit string
+}
+
+// parseGraphArgs splits "<promql> [range] [step] [unit=<unit>]": up to two
+// trailing words that read as durations are the range and the step, and a
+// trailing unit=… word names the unit of the values.
+func parseGraphArgs(text string) (graphArgs, error) {
 	text = strings.TrimSpace(text)
+	var a graphArgs
+	if i := strings.LastIndexAny(text, " \t"); i >= 0 {
+		if u, ok := strings.CutPrefix(text[i+1:], "unit="); ok {
+			if u == "" {
+				return graphArgs{}, errors.New("unit= needs a unit, like unit=bytes, unit=s, unit=% or unit=none")
+			}
+			a.Unit, text = u, strings.TrimSpace(text[:i])
+		}
+	}
 	var durs []time.Duration
 	for len(durs) < 2 {
 		i := strings.LastIndexAny(text, " \t")
@@ -71,19 +101,19 @@ func parseGraphArgs(text string) (promql string, rng, step time.Duration, err er
 		text = strings.TrimSpace(text[:i])
 	}
 	if text == "" {
-		return "", 0, 0, errors.New("give a PromQL expression")
+		return graphArgs{}, errors.New("give a PromQL expression")
 	}
-	rng = defaultGraphRange
+	a.PromQL, a.Range = text, defaultGraphRange
 	if len(durs) > 0 {
-		rng = durs[0]
+		a.Range = durs[0]
 	}
 	if len(durs) > 1 {
-		step = durs[1]
+		a.Step = durs[1]
 	} else {
-		step = max((rng / graphPoints).Round(time.Second), time.Second)
+		a.Step = max((a.Range / graphPoints).Round(time.Second), time.Second)
 	}
-	if int64(rng/step) > maxGraphPoints {
-		return "", 0, 0, fmt.Errorf("a range of %s with step %s is %d points per series; Prometheus allows %d — use a larger step", fmtDuration(rng), step, rng/step, maxGraphPoints)
+	if int64(a.Range/a.Step) > maxGraphPoints {
+		return graphArgs{}, fmt.Errorf("a range of %s with step %s is %d points per series; Prometheus allows %d — use a larger step", fmtDuration(a.Range), a.Step, a.Range/a.Step, maxGraphPoints)
 	}
-	return text, rng, step, nil
+	return a, nil
 }

@@ -32,7 +32,7 @@ func (s *Service) Commands() []bot.Command {
 		{
 			Verb: "graph", Args: "<promql> [range] [step]", Role: bot.RoleViewer, Handler: s.graphCmd,
 			Summary:  "Draw a PromQL range query as a PNG chart (range default 1h)",
-			Examples: []string{"graph node_load1", `graph rate(node_cpu_seconds_total{mode="user"}[5m]) 6h 1m`},
+			Examples: []string{"graph node_load1", `graph rate(node_cpu_seconds_total{mode="user"}[5m]) 6h 1m`, "graph sum(rate(http_requests_total[5m])) 1d unit=req/s"},
 		},
 		{
 			Verb: "status", Args: "[host|group]", Role: bot.RoleViewer, Handler: s.statusCmd,

@@ -149,18 +149,22 @@ func TestParseGraphArgs(t *testing.T) {
 		in, promql string
 		rng, step  time.Duration
 		ok         bool
+		unit       string
 	}{
-		{"up", "up", time.Hour, 14 * time.Second, true},
-		{"rate(x[5m]) 6h", "rate(x[5m])", 6 * time.Hour, 86 * time.Second, true},
-		{"sum by (a) (rate(x[5m])) 1d 5m", "sum by (a) (rate(x[5m]))", 24 * time.Hour, 5 * time.Minute, true},
-		{"up 30d 1s", "", 0, 0, false},
-		{"", "", 0, 0, false},
+		{"up", "up", time.Hour, 14 * time.Second, true, ""},
+		{"node_load1 6h 5m unit=none", "node_load1", 6 * time.Hour, 5 * time.Minute, true, "none"},
+		{`x{a="b c"} unit=bytes/s`, `x{a="b c"}`, time.Hour, 14 * time.Second, true, "bytes/s"},
+		{"x unit=", "", 0, 0, false, ""},
+		{"rate(x[5m]) 6h", "rate(x[5m])", 6 * time.Hour, 86 * time.Second, true, ""},
+		{"sum by (a) (rate(x[5m])) 1d 5m", "sum by (a) (rate(x[5m]))", 24 * time.Hour, 5 * time.Minute, true, ""},
+		{"up 30d 1s", "", 0, 0, false, ""},
+		{"", "", 0, 0, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			q, r, st, err := parseGraphArgs(tt.in)
-			if (err == nil) != tt.ok || q != tt.promql || r != tt.rng || st != tt.step {
-				t.Errorf("parseGraphArgs(%q) = %q, %v, %v, %v", tt.in, q, r, st, err)
+			a, err := parseGraphArgs(tt.in)
+			if (err == nil) != tt.ok || a.PromQL != tt.promql || a.Range != tt.rng || a.Step != tt.step || a.Unit != tt.unit {
+				t.Errorf("parseGraphArgs(%q) = %+v, %v", tt.in, a, err)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"opsbot/bot"
 	"opsbot/bot/audit"
 	"opsbot/integrations/alertmanager"
+	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/redisstore"
 )
@@ -118,6 +119,9 @@ type Service struct {
 	now     func() time.Time
 	wake    chan struct{}
 
+	// draw renders graphs; chart.LineChart but in tests.
+	draw func(chart.Options, []chart.Series) ([]byte, error)
+
 	mu            sync.Mutex
 	lastReconcile time.Time // last comparison of silences with Alertmanager
 }
@@ -129,7 +133,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, d: d, routes: routes, log: d.Log, now: d.Now, wake: make(chan struct{}, 1)}
+	s := &Service{cfg: cfg, d: d, routes: routes, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
