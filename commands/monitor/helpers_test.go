@@ -32,6 +32,8 @@ type sent struct {
 	Msg         bot.Message
 	Update      bool
 	At          time.Time
+	// Slot is when a paced chat let the post through (zero unpaced).
+	Slot time.Time
 }
 
 // fakeChat records posts and updates. With pace set it lets one post per
@@ -55,6 +57,14 @@ func newFakeChat(pace time.Duration) *fakeChat {
 		inFlight: map[string]int{}, maxInFlight: map[string]int{}}
 }
 
+// mostAtOnce is the largest number of posts to channel that were under
+// way at the same time.
+func (c *fakeChat) mostAtOnce(channel string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.maxInFlight[channel]
+}
+
 // remove deletes a message as a person in Slack would.
 func (c *fakeChat) remove(ts string) {
 	c.mu.Lock()
@@ -72,10 +82,11 @@ func (c *fakeChat) Post(ctx context.Context, m bot.Message) (string, error) {
 		c.inFlight[m.Channel]--
 		c.mu.Unlock()
 	}()
+	var slot time.Time
 	if c.pace > 0 {
 		c.mu.Lock()
 		now := time.Now()
-		slot := c.next[m.Channel]
+		slot = c.next[m.Channel]
 		if slot.Before(now) {
 			slot = now
 		}
@@ -93,7 +104,7 @@ func (c *fakeChat) Post(ctx context.Context, m bot.Message) (string, error) {
 	defer c.mu.Unlock()
 	c.n++
 	ts := fmt.Sprintf("1700000000.%06d", c.n)
-	c.record(sent{Channel: m.Channel, TS: ts, Msg: m, At: time.Now()})
+	c.record(sent{Channel: m.Channel, TS: ts, Msg: m, At: time.Now(), Slot: slot})
 	return ts, nil
 }
 

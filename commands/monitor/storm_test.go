@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -69,8 +70,33 @@ func TestStorm(t *testing.T) {
 	total := time.Since(start)
 
 	perChannel := map[string]int{}
+	slots := map[string][]time.Time{}
 	for _, p := range chat.posts() {
 		perChannel[p.Channel]++
+		slots[p.Channel] = append(slots[p.Channel], p.Slot)
+	}
+	// Posting rate per channel, from the times the paced chat let each post
+	// through: at most one post in any second, and the monitor never posts
+	// to a channel twice at once (which a chat pacing by queueing would
+	// hide in these times, but not in Slack's rate limit).
+	var rates []string
+	for _, ch := range []string{"CA", "CB"} {
+		ts := slots[ch]
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+		most := 0
+		for i := range ts {
+			n := sort.Search(len(ts), func(j int) bool { return !ts[j].Before(ts[i].Add(time.Second)) }) - i
+			most = max(most, n)
+		}
+		span := ts[len(ts)-1].Sub(ts[0])
+		sustained := float64(len(ts)-1) / span.Seconds()
+		if most > 1 || sustained > 1 {
+			t.Errorf("%s: %d posts in one second, %.2f posts/s sustained; want at most 1", ch, most, sustained)
+		}
+		if n := chat.mostAtOnce(ch); n > 1 {
+			t.Errorf("%s: %d posts at once", ch, n)
+		}
+		rates = append(rates, fmt.Sprintf("%s %.2f posts/s (%d posts over %v)", ch, sustained, len(ts), span))
 	}
 	for _, ch := range []string{"CA", "CB"} {
 		// budget groups of their own plus one digest
@@ -87,8 +113,8 @@ func TestStorm(t *testing.T) {
 	if digests != 2 {
 		t.Errorf("%d final digests reading 20 groups, 2000 resolved; want 2", digests)
 	}
-	t.Logf("storm: %d alerts in %d groups; %d posts (%v per channel), %d updates; all firing shown after %v, all resolved after %v",
-		groups*perGroup, groups, len(chat.posts()), perChannel, countUpdates(chat), firingDone.Round(time.Millisecond), total.Round(time.Millisecond))
+	t.Logf("storm: %d alerts in %d groups; %d posts (%v per channel), %d updates; sustained %s; all firing shown after %v, all resolved after %v",
+		groups*perGroup, groups, len(chat.posts()), perChannel, countUpdates(chat), strings.Join(rates, ", "), firingDone.Round(time.Millisecond), total.Round(time.Millisecond))
 }
 
 func countUpdates(c *fakeChat) int {
