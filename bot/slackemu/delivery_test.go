@@ -320,3 +320,36 @@ func TestDriverErrors(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+func TestRedeliverAnAckedEnvelope(t *testing.T) {
+	srv := newTestServer(t, WithRedeliveryDelay(0))
+	b := startBot(t, srv)
+	ctx := testCtx(t)
+	sent, err := srv.Mention("U1", "C1", "ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.next(t)
+	b.ack(t, first)
+	if _, err := srv.WaitForAck(ctx, sent.EnvelopeID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := srv.Redeliver(sent.EnvelopeID, "http_error")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := b.next(t)
+	if ev.Request.EnvelopeID != again.EnvelopeID || ev.Request.RetryAttempt != 1 || ev.Request.RetryReason != "http_error" {
+		t.Fatalf("redelivery = %+v", ev.Request)
+	}
+	if string(ev.Request.Payload) != string(first.Request.Payload) {
+		t.Fatalf("redelivered payload %s, first %s", ev.Request.Payload, first.Request.Payload)
+	}
+	b.ack(t, ev)
+	if a, err := srv.WaitForAck(ctx, sent.EnvelopeID); err != nil || a.EnvelopeID != sent.EnvelopeID {
+		t.Fatalf("the first ack of the payload = %+v, %v; want the first envelope's", a, err)
+	}
+	if _, err := srv.Redeliver("nope", "timeout"); err == nil {
+		t.Fatal("redelivered an unknown envelope")
+	}
+}

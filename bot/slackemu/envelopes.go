@@ -217,12 +217,44 @@ func (s *Server) handleAck(c *wsConn, data []byte) {
 		hook(ack)
 	}
 	st.mu.Lock()
-	if first != "" {
+	if _, seen := st.ackByFirst[first]; first != "" && !seen {
 		st.ackByFirst[first] = len(st.acks)
 	}
 	st.acks = append(st.acks, ack)
 	st.mu.Unlock()
 	s.ackHub.notify()
+}
+
+// Redeliver sends an envelope's payload again under a new envelope id,
+// with the next retry_attempt and reason as retry_reason ("timeout",
+// "http_error", …), as Slack does when it believes a delivery failed,
+// even one that was acked. The redelivery is redelivered in turn if it is
+// not acked.
+func (s *Server) Redeliver(envelopeID, reason string) (Sent, error) {
+	st := &s.sock
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return Sent{}, ErrClosed
+	}
+	e, ok := st.envs[envelopeID]
+	if !ok {
+		return Sent{}, fmt.Errorf("redeliver: no envelope %s", envelopeID)
+	}
+	attempt := 0
+	for _, x := range st.envOrder {
+		if x.FirstID == e.FirstID {
+			attempt = max(attempt, x.RetryAttempt+1)
+		}
+	}
+	d := &delivery{firstID: e.FirstID, typ: e.Type, payload: e.Payload, accepts: e.AcceptsResponsePayload}
+	next, err := newEnv(d, attempt, reason)
+	if err != nil {
+		return Sent{}, err
+	}
+	st.registerLocked(next)
+	s.deliverLocked(outFrame{data: next.frame, env: next})
+	return Sent{EnvelopeID: next.ID}, nil
 }
 
 // SendEnvelope sends any payload as an envelope of the given type

@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"opsbot/bot/slackemu"
+	"opsbot/integrations/testenv"
 )
 
 func contains(s string) func(slackemu.Message) bool {
@@ -257,5 +266,307 @@ func TestE2EAppHomeIsPublished(t *testing.T) {
 			t.Fatalf("no home view published\n%s", tail(e.logs.String(), 20))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startReplica starts one more `opsbot run` against emu and the Redis at
+// redisAddr, serving HTTP on port, with slackExtra added to the slack
+// section (e.g. a short watchdog), and waits until emu has wantConns
+// connections.
+func startReplica(tb testing.TB, emu *slackemu.Server, redisAddr string, port int, slackExtra string, wantConns int) *e2e {
+	tb.Helper()
+	cfg := fmt.Sprintf(`slack:
+  app_token: %s
+  bot_token: %s
+  api_url: %s
+%sredis:
+  addrs: [%s]
+http:
+  listen: 127.0.0.1:%d
+rbac:
+  users: {U1: admin, U2: responder}
+limits:
+  commands_per_minute: 0
+log:
+  level: debug
+`, emu.AppToken(), emu.BotToken(), emu.APIURL(), slackExtra, redisAddr, port)
+	path := filepath.Join(tb.TempDir(), "config.yaml")
+	writeFile(tb, path, cfg)
+	e := &e2e{slack: emu, logs: &syncBuffer{}, done: make(chan error, 1)}
+	e.cmd = exec.Command(opsbotBinary(tb), "run", "-config", path)
+	e.cmd.Stdout, e.cmd.Stderr = e.logs, e.logs
+	if err := e.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	go func() { e.done <- e.cmd.Wait() }()
+	tb.Cleanup(func() { e.stop(tb) })
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := emu.WaitConnected(ctx, wantConns); err != nil {
+		tb.Fatalf("opsbot did not connect: %v\nlogs:\n%s", err, e.logs.String())
+	}
+	return e
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	p, err := testenv.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// metric reads one series from opsbot's /metrics, e.g.
+// `opsbot_socket_connected` or `opsbot_socket_envelopes_total{result="duplicate",type="events_api"}`;
+// a series not exported yet reads 0.
+func metric(tb testing.TB, port int, series string) float64 {
+	tb.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
+}
+
+// readyz returns the status /readyz answers with, and its body.
+func readyz(tb testing.TB, port int) (int, string) {
+	tb.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// eventually polls cond until it holds, failing after 30 s.
+func eventually(tb testing.TB, e *e2e, what string, cond func() bool) {
+	tb.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("never: %s\n%s", what, tail(e.logs.String(), 30))
+		}
+	}
+}
+
+// With no pings and no traffic, opsbot's watchdog (slack.watchdog: 5s)
+// replaces the connection before slack-go's ping timeout (twice that)
+// would, and commands are answered on the new one.
+func TestE2EWatchdogReplacesASilentConnection(t *testing.T) {
+	emu := slackemu.New(slackemu.WithoutPings())
+	t.Cleanup(emu.Close)
+	port := freePort(t)
+	e := startReplica(t, emu, startRedisAddr(t), port, "  watchdog: 5s\n", 1)
+	if got := metric(t, port, "opsbot_socket_connected"); got != 1 {
+		t.Errorf("opsbot_socket_connected = %v, want 1", got)
+	}
+	before := metric(t, port, "opsbot_socket_reconnects_total")
+	eventually(t, e, "the watchdog fired", func() bool { return metric(t, port, "opsbot_socket_watchdog_total") >= 1 })
+	eventually(t, e, "a reconnect was counted", func() bool { return metric(t, port, "opsbot_socket_reconnects_total") > before })
+	if !strings.Contains(e.logs.String(), "nothing received from Slack for too long; reconnecting") {
+		t.Errorf("the reconnect was not the watchdog's:\n%s", tail(e.logs.String(), 30))
+	}
+	if strings.Contains(e.logs.String(), "ping timeout") {
+		t.Errorf("slack-go's ping timeout fired before the watchdog:\n%s", tail(e.logs.String(), 30))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := emu.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := emu.SlashCommand("U2", "C1", "/ops", "ping"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "pong after the watchdog's reconnect", contains("pong"))
+}
+
+// /readyz and opsbot_socket_connected follow the real connection: ready
+// while connected, not ready once it has been down for slack.watchdog,
+// ready again after the reconnect, which is counted.
+func TestE2EReadyzFollowsTheSlackConnection(t *testing.T) {
+	emu := slackemu.New()
+	t.Cleanup(emu.Close)
+	port := freePort(t)
+	e := startReplica(t, emu, startRedisAddr(t), port, "  watchdog: 5s\n", 1)
+	if code, body := readyz(t, port); code != http.StatusOK {
+		t.Fatalf("/readyz while connected = %d %s", code, body)
+	}
+	if got := metric(t, port, "opsbot_socket_connected"); got != 1 {
+		t.Errorf("opsbot_socket_connected = %v, want 1", got)
+	}
+	// Slack goes away: the socket drops and apps.connections.open fails.
+	emu.FailNext("apps.connections.open", 1_000_000)
+	emu.DropConnections()
+	eventually(t, e, "opsbot_socket_connected is 0", func() bool { return metric(t, port, "opsbot_socket_connected") == 0 })
+	var body string
+	eventually(t, e, "/readyz reports Slack down", func() bool {
+		var code int
+		code, body = readyz(t, port)
+		return code == http.StatusServiceUnavailable
+	})
+	if !strings.Contains(body, "slack") {
+		t.Errorf("/readyz body does not name Slack: %s", body)
+	}
+	emu.ClearFailures("apps.connections.open")
+	eventually(t, e, "/readyz ready again", func() bool { code, _ := readyz(t, port); return code == http.StatusOK })
+	if got := metric(t, port, "opsbot_socket_connected"); got != 1 {
+		t.Errorf("opsbot_socket_connected after the reconnect = %v, want 1", got)
+	}
+	if got := metric(t, port, "opsbot_socket_reconnects_total"); got < 1 {
+		t.Errorf("opsbot_socket_reconnects_total = %v, want at least 1", got)
+	}
+	if _, err := emu.SlashCommand("U2", "C1", "/ops", "ping"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "pong after the outage", contains("pong"))
+}
+
+// countPosts counts the app's messages in channel (response_url posts
+// included) whose text has s.
+func countPosts(e *e2e, channel, s string) int {
+	n := 0
+	for _, m := range e.slack.Messages(channel) {
+		if m.FromApp() && strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// A mention, a DM and a click redelivered by Slack (new envelope id, same
+// event_id or trigger_id) are each answered once.
+func TestE2ERedeliveredEventsAndClicksHaveOneEffect(t *testing.T) {
+	port := freePort(t)
+	e := startE2E(t, noLimit, withHTTPPort(port))
+	mention, err := e.slack.Mention("U2", "C2", "whoami")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := e.waitFor(t, "the mention's reply", contains("responder role"))
+	dm, err := e.slack.DirectMessage("U1", "help whoami")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "the DM's reply", contains("*whoami*"))
+	click, err := e.slack.Click("U2", "C2", reply.TS, "retired.button", "X-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "the click's answer", contains("no longer handled"))
+	for _, s := range []slackemu.Sent{mention, dm, click} {
+		for _, reason := range []string{"timeout", "http_error"} {
+			again, err := e.slack.Redeliver(s.EnvelopeID, reason)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err = e.slack.WaitForAck(ctx, again.EnvelopeID)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Each redelivery is dropped after its ack, in its own goroutine:
+	// wait until opsbot has counted all of them.
+	eventually(t, e, "4 events and 2 clicks dropped as duplicates", func() bool {
+		return metric(t, port, `opsbot_socket_envelopes_total{result="duplicate",type="events_api"}`) == 4 &&
+			metric(t, port, `opsbot_socket_envelopes_total{result="duplicate",type="interactive"}`) == 2
+	})
+	dmChannel, _ := e.slack.DMChannel("U1")
+	for _, c := range []struct{ channel, text string }{{"C2", "responder role"}, {dmChannel, "*whoami*"}, {"C2", "no longer handled"}} {
+		if n := countPosts(e, c.channel, c.text); n != 1 {
+			t.Errorf("%q answered %d times, want once", c.text, n)
+		}
+	}
+}
+
+// Two opsbot processes on one Redis, each with a connection: Slack spreads
+// envelopes between them and may redeliver to the other; every command is
+// answered once.
+func TestE2ETwoReplicasAnswerEachCommandOnce(t *testing.T) {
+	emu := slackemu.New()
+	t.Cleanup(emu.Close)
+	redis := startRedisAddr(t)
+	a := startReplica(t, emu, redis, freePort(t), "", 1)
+	startReplica(t, emu, redis, freePort(t), "", 2)
+	const n = 20
+	var sent []slackemu.Sent
+	for i := 0; i < n; i++ {
+		s, err := emu.SlashCommand("U2", "C1", "/ops", fmt.Sprintf("probe-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := emu.Redeliver(s.EnvelopeID, "timeout"); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, s)
+	}
+	eventually(t, a, "every envelope acked", func() bool { return len(emu.Acks()) >= 2*n })
+	conns := map[string]map[int]bool{}
+	for _, env := range emu.Envelopes() {
+		if conns[env.FirstID] == nil {
+			conns[env.FirstID] = map[int]bool{}
+		}
+		conns[env.FirstID][env.ConnID] = true
+	}
+	across := 0
+	for _, s := range sent {
+		if len(conns[s.EnvelopeID]) == 2 {
+			across++
+		}
+	}
+	if across == 0 {
+		t.Fatal("no command went to both replicas; the test proves nothing")
+	}
+	if _, err := emu.SlashCommand("U2", "C1", "/ops", "ping"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor(t, "pong after the probes", contains("pong"))
+	for i := 0; i < n; i++ {
+		probe := fmt.Sprintf(`command "probe-%d"`, i)
+		eventually(t, a, "probe answered", func() bool { return countPosts(a, "C1", probe) > 0 })
+		if c := countPosts(a, "C1", probe); c != 1 {
+			t.Errorf("probe-%d answered %d times (%d of %d went to both replicas)", i, c, across, n)
+		}
+	}
+}
+
+// SIGTERM while a reply is still on its way (held up by a 429 from
+// chat.postMessage) lets it finish: the reply arrives and opsbot exits 0.
+func TestE2EShutdownDrainsHandlersInFlight(t *testing.T) {
+	e := startE2E(t, noLimit)
+	e.slack.SetRateLimit("chat.postMessage", "C2", 2*time.Second, 1)
+	if _, err := e.slack.Mention("U2", "C2", "ping"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, e, "the reply was rate limited", func() bool { return len(e.slack.CallsTo("chat.postMessage")) >= 1 })
+	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-e.done:
+		e.done <- err
+		if err != nil {
+			t.Errorf("opsbot exited with %v after SIGTERM\n%s", err, tail(e.logs.String(), 20))
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatalf("opsbot did not stop on SIGTERM\n%s", tail(e.logs.String(), 20))
+	}
+	if n := countPosts(e, "C2", "pong"); n != 1 {
+		t.Errorf("the reply in flight at SIGTERM was posted %d times, want once\n%s", n, tail(e.logs.String(), 20))
 	}
 }
