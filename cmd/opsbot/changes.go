@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 		runner = ex
 	}
 	changes, err := change.New(change.Deps{Store: a.Store, Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat,
-		Audit: a.Audit, Silencer: surf.Silencer, Clock: time.Now, Log: a.Log}, cfg.Changes)
+		Audit: a.Audit, Silencer: surf.Silencer, Steps: a.Loop, Clock: time.Now, Log: a.Log}, cfg.Changes)
 	if err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
@@ -51,35 +52,65 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 	if err := a.Router.RegisterView(changes.Views()...); err != nil {
 		return err
 	}
+	for kind, h := range changes.Steps() { // runs at a change's window
+		if err := a.Loop.Handle(kind, h); err != nil {
+			return err
+		}
+	}
 	a.Changes, a.Catalogue = changes, cat
 	a.Home = append(a.Home, HomeSection{"Changes awaiting my approval", changes.HomeSection})
 	return nil
 }
 
-// sweepChanges marks expired change requests every minute; a Redis lock
-// makes one replica do it.
+// changeSweeper is what the sweep needs of the change desk;
+// *change.Service is one.
+type changeSweeper interface {
+	SweepExpired(ctx context.Context) (int, error)
+	SweepInterrupted(ctx context.Context) (int, error)
+	Wait()
+}
+
+// sweepChanges runs the change sweep every minute until ctx ends, then
+// waits for scheduled change runs in flight.
 func (a *App) sweepChanges(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	sweepChanges(ctx, a.Store, a.Changes, time.Minute, a.Log)
+}
+
+// sweepChanges marks expired requests, and runs a stop of opsbot left
+// "running", at once and then every interval; a Redis lock makes one
+// replica do each sweep. When ctx ends it waits for desk's runs in flight.
+func sweepChanges(ctx context.Context, store *redisstore.Store, desk changeSweeper, every time.Duration, log *slog.Logger) {
+	defer desk.Wait()
+	sweep := func() {
+		lock, err := store.Lock(ctx, "sweep-changes", every-every/6)
+		if errors.Is(err, redisstore.ErrLocked) {
+			return
+		}
+		if err != nil {
+			log.Warn("sweep changes", "err", err)
+			return
+		}
+		defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+		if n, err := desk.SweepExpired(ctx); err != nil {
+			log.Warn("sweep expired changes", "err", err)
+		} else if n > 0 {
+			log.Info("expired change requests marked", "count", n)
+		}
+		if n, err := desk.SweepInterrupted(ctx); err != nil {
+			log.Warn("sweep interrupted changes", "err", err)
+		} else if n > 0 {
+			log.Warn("changes interrupted by a stop of opsbot marked failed", "count", n)
+		}
+	}
+	sweep()
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			lock, err := a.Store.Lock(ctx, "sweep-changes", 50*time.Second)
-			if errors.Is(err, redisstore.ErrLocked) {
-				continue
-			}
-			if err != nil {
-				a.Log.Warn("sweep expired changes", "err", err)
-				continue
-			}
-			if n, err := a.Changes.SweepExpired(ctx); err != nil {
-				a.Log.Warn("sweep expired changes", "err", err)
-			} else if n > 0 {
-				a.Log.Info("expired change requests marked", "count", n)
-			}
-			_ = lock.Release(context.WithoutCancel(ctx))
+			sweep()
 		}
 	}
 }

@@ -41,18 +41,24 @@ type Config struct {
 	StatusAction  string `yaml:"status_action"`
 	LogsAction    string `yaml:"logs_action"`
 	RestartAction string `yaml:"restart_action"`
-	// Concurrency, BatchSize and StopAfterFailures shape the fan-out.
-	Concurrency       int `yaml:"concurrency"`
-	BatchSize         int `yaml:"batch_size"`
-	StopAfterFailures int `yaml:"stop_after_failures"`
+	// Concurrency, BatchSize, StopAfterFailures and StopAboveFraction
+	// shape the fan-out, as in the changes section.
+	Concurrency       int     `yaml:"concurrency"`
+	BatchSize         int     `yaml:"batch_size"`
+	StopAfterFailures int     `yaml:"stop_after_failures"`
+	StopAboveFraction float64 `yaml:"stop_above_fraction"`
 }
 
 // Validate lists every problem, each as "<key.path>: <problem>".
 func (c Config) Validate() []error {
+	var errs []error
 	if c.Concurrency < 0 || c.BatchSize < 0 || c.StopAfterFailures < 0 {
-		return []error{fmt.Errorf("concurrency, batch_size, stop_after_failures: may not be negative")}
+		errs = append(errs, fmt.Errorf("concurrency, batch_size, stop_after_failures: may not be negative"))
 	}
-	return nil
+	if c.StopAboveFraction < 0 || c.StopAboveFraction >= 1 {
+		errs = append(errs, fmt.Errorf("stop_above_fraction: %g: use a share of hosts from 0 (off) to below 1, like 0.25", c.StopAboveFraction))
+	}
+	return errs
 }
 
 func (c *Config) applyDefaults() {
@@ -184,7 +190,7 @@ func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan)
 	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+" on "+strings.Join(plan.HostNames(), ","), "started")
 	every := actions.ProgressEvery(total)
 	opts := sshexec.FanoutOptions{Concurrency: s.cfg.Concurrency, BatchSize: s.cfg.BatchSize, StopAfterFailures: s.cfg.StopAfterFailures,
-		Progress: func(done, total, failed int, _ sshexec.Result) {
+		StopAboveFraction: s.cfg.StopAboveFraction, Progress: func(done, total, failed int, _ sshexec.Result) {
 			if done%every == 0 && done != total {
 				if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: actions.ProgressLine(label, done, total, failed)}); err != nil {
 					s.log.Warn("update progress", "run", label, "err", err)

@@ -208,6 +208,11 @@ func TestLogsLongOutputIsUploaded(t *testing.T) {
 	if len(e.chat.uploads) != 1 || !strings.Contains(string(e.chat.uploads[0].Content), "line 499 of the nginx journal") {
 		t.Fatalf("uploads: %d, reply %s", len(e.chat.uploads), rep.Text)
 	}
+	// and the thread says where the output went, without repeating it
+	note := e.chat.posts[len(e.chat.posts)-1]
+	if note.Thread != "1.0" || !strings.Contains(note.Text, "nginx logs output is long") || !strings.Contains(note.Text, "attached as nginx-logs.txt") {
+		t.Errorf("note in the thread: %+v", note)
+	}
 }
 
 func TestRefusedBeforeSSH(t *testing.T) {
