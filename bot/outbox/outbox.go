@@ -39,6 +39,34 @@ type Options struct {
 	Attempts int
 	// Backoff is the first retry delay, doubled each time (default 250ms).
 	Backoff time.Duration
+	// Clock tells the time and waits (default: the real one); tests give
+	// a fake one to see the waits without spending them.
+	Clock Clock
+}
+
+// Clock is the outbox's time.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends, returning ctx's error then.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Outbox sends to Slack. It is safe for concurrent use.
@@ -83,6 +111,9 @@ func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Ou
 	if opts.Backoff <= 0 {
 		opts.Backoff = 250 * time.Millisecond
 	}
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
+	}
 	o := &Outbox{api: api, opts: opts, log: log, channels: map[string]*channelState{}, pending: map[string]*update{}, dms: map[string]string{},
 		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsbot_slack_api_requests_total",
@@ -108,11 +139,12 @@ func (o *Outbox) state(channel string) *channelState {
 // turn; callers use it to fold storms into digests instead of queueing.
 func (o *Outbox) Backlog(channel string) time.Duration {
 	s := o.state(channel)
-	r := s.limiter.Reserve()
-	d := r.Delay()
-	r.Cancel()
+	now := o.opts.Clock.Now()
+	r := s.limiter.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
 	o.mu.Lock()
-	if until := time.Until(s.blockedUntil); until > d {
+	if until := s.blockedUntil.Sub(now); until > d {
 		d = until
 	}
 	o.mu.Unlock()
@@ -131,8 +163,8 @@ func (o *Outbox) waitKey(ctx context.Context, key string, paced bool) error {
 		o.mu.Lock()
 		until := s.blockedUntil
 		o.mu.Unlock()
-		if d := time.Until(until); d > 0 {
-			if err := sleep(ctx, d); err != nil {
+		if d := until.Sub(o.opts.Clock.Now()); d > 0 {
+			if err := o.opts.Clock.Sleep(ctx, d); err != nil {
 				return err
 			}
 			continue
@@ -140,7 +172,13 @@ func (o *Outbox) waitKey(ctx context.Context, key string, paced bool) error {
 		if !paced {
 			return nil
 		}
-		return s.limiter.Wait(ctx)
+		now := o.opts.Clock.Now()
+		r := s.limiter.ReserveN(now, 1)
+		if err := o.opts.Clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
+			r.CancelAt(o.opts.Clock.Now())
+			return err
+		}
+		return nil
 	}
 }
 
@@ -172,13 +210,13 @@ func (o *Outbox) call(ctx context.Context, method, channel string, f func(contex
 		case errors.As(err, &rl):
 			o.mu.Lock()
 			s := o.channels[key]
-			if until := time.Now().Add(rl.RetryAfter); until.After(s.blockedUntil) {
+			if until := o.opts.Clock.Now().Add(rl.RetryAfter); until.After(s.blockedUntil) {
 				s.blockedUntil = until
 			}
 			o.mu.Unlock()
 			o.log.Warn("slack rate limited; waiting", "method", method, "channel", channel, "retry_after", rl.RetryAfter)
 		case retryable(err):
-			if serr := sleep(ctx, backoff); serr != nil {
+			if serr := o.opts.Clock.Sleep(ctx, backoff); serr != nil {
 				return o.fail(method, channel, err)
 			}
 			backoff *= 2
@@ -237,15 +275,4 @@ func itoa(n int) string {
 		return "xxx"
 	}
 	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -2,8 +2,12 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,5 +162,214 @@ func TestUpdateOfADMPostedToAUserID(t *testing.T) {
 	dm, _ := s.DMChannel("U2")
 	if m, _ := s.Message(dm, ts); m.Text != "acknowledged" {
 		t.Errorf("DM text = %q", m.Text)
+	}
+}
+
+// fakeClock advances only when the outbox sleeps, and records every wait.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(max(d, 0))
+	return nil
+}
+
+// waits returns the waits that took time.
+func (c *fakeClock) waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []time.Duration
+	for _, d := range c.sleeps {
+		if d > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestPacingIsOnePerSecondPerChannelAfterABurstOfThree(t *testing.T) {
+	clock := newFakeClock()
+	o, s, _ := setup(t, outbox.Options{Clock: clock})
+	ctx := context.Background()
+	for i := 0; i < 6; i++ {
+		if _, err := o.Post(ctx, bot.Message{Channel: "C1", Text: fmt.Sprintf("m%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three at once, then one a second.
+	if got, want := clock.waits(), []time.Duration{time.Second, time.Second, time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits for 6 posts = %v, want %v", got, want)
+	}
+	// Another channel has its own burst.
+	if _, err := o.Post(ctx, bot.Message{Channel: "C2", Text: "elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(clock.waits()); n != 3 {
+		t.Errorf("a post to another channel waited: %v", clock.waits())
+	}
+	if d := o.Backlog("C1"); d != time.Second {
+		t.Errorf("Backlog(C1) after the burst = %s, want 1s", d)
+	}
+	if n := len(s.Messages("C1")); n != 6 {
+		t.Errorf("%d messages in C1, want 6", n)
+	}
+}
+
+func TestEphemeralMessagesAreNotPacedPerChannel(t *testing.T) {
+	clock := newFakeClock()
+	o, s, _ := setup(t, outbox.Options{Clock: clock})
+	ctx := context.Background()
+	for i := 0; i < 6; i++ {
+		if _, err := o.Post(ctx, bot.Message{Channel: "C1", EphemeralTo: "U2", Text: fmt.Sprintf("e%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := clock.waits(); len(w) != 0 {
+		t.Errorf("ephemeral posts waited %v", w)
+	}
+	msgs := s.Messages("C1")
+	if len(msgs) != 6 || !msgs[0].Ephemeral || msgs[0].EphemeralUser != "U2" || msgs[0].Source != "chat.postEphemeral" {
+		t.Fatalf("messages = %+v", msgs)
+	}
+}
+
+// flakyAPI fails the first fails chat.postMessage calls with a network error.
+type flakyAPI struct {
+	*slack.Client
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyAPI) PostMessageContext(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return "", "", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+	return f.Client.PostMessageContext(ctx, channel, opts...)
+}
+
+func TestNetworkErrorsAreRetriedWithDoublingBackoff(t *testing.T) {
+	s := slackemu.New()
+	t.Cleanup(s.Close)
+	clock := newFakeClock()
+	reg := prometheus.NewRegistry()
+	api := &flakyAPI{Client: slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL())), fails: 2}
+	o := outbox.New(api, outbox.Options{Clock: clock, Backoff: 100 * time.Millisecond}, reg, slog.New(slog.DiscardHandler))
+	if _, err := o.Post(context.Background(), bot.Message{Channel: "C1", Text: "through"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := clock.waits(), []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}; !slices.Equal(got, want) {
+		t.Errorf("backoff waits = %v, want %v", got, want)
+	}
+	if n := value(t, reg, "chat.postMessage", "network"); n != 2 {
+		t.Errorf("network errors counted = %v, want 2", n)
+	}
+	if msgs := s.Messages("C1"); len(msgs) != 1 || msgs[0].Text != "through" {
+		t.Errorf("messages = %+v", msgs)
+	}
+}
+
+func TestBackoffIsCutShortByTheContext(t *testing.T) {
+	o, s, _ := setup(t, outbox.Options{Backoff: time.Hour})
+	s.FailNext("chat.postMessage", 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := o.Post(ctx, bot.Message{Channel: "C1", Text: "x"})
+		done <- err
+	}()
+	for len(s.CallsTo("chat.postMessage")) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		var oe *outbox.Error
+		if !errors.As(err, &oe) || oe.Method != "chat.postMessage" {
+			t.Errorf("Post = %v, want the outbox error of the failed call", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Post still waits out its hour of backoff after the context ended")
+	}
+	if n := len(s.CallsTo("chat.postMessage")); n != 1 {
+		t.Errorf("%d calls after cancel, want the one", n)
+	}
+}
+
+func TestLongTextWithBlocksPostsBlocksAndAttachesTheText(t *testing.T) {
+	o, s, _ := setup(t, outbox.Options{PerSecond: 1000, Burst: 100})
+	ctx := context.Background()
+	long := strings.Repeat("y", outbox.MaxText+10)
+	blocks := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "summary", false, false), nil, nil)}
+	ts, err := o.Post(ctx, bot.Message{Channel: "C1", Text: long, Blocks: blocks})
+	if err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	m, ok := s.Message("C1", ts)
+	if !ok || !strings.Contains(string(m.Blocks), "summary") || len([]rune(m.Text)) > outbox.MaxText {
+		t.Fatalf("message = %+v", m)
+	}
+	files := s.Files()
+	if len(files) != 1 || string(files[0].Content) != long {
+		t.Fatalf("%d files; want the full text attached", len(files))
+	}
+	// A private answer is cut instead: a file would be public.
+	if _, err := o.Post(ctx, bot.Message{Channel: "C1", EphemeralTo: "U2", Text: long}); err != nil {
+		t.Fatalf("ephemeral Post: %v", err)
+	}
+	if n := len(s.Files()); n != 1 {
+		t.Errorf("a private answer was uploaded as a file for everyone")
+	}
+	for _, c := range s.Calls() {
+		if c.Error == "msg_too_long" {
+			t.Errorf("%s answered msg_too_long", c.Method)
+		}
+	}
+}
+
+func TestRespondSplitsManyBlocks(t *testing.T) {
+	o, s, _ := setup(t, outbox.Options{})
+	sent, err := s.SlashCommand("U2", "C1", "/ops", "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []slack.Block
+	for i := 0; i < 120; i++ {
+		blocks = append(blocks, slack.NewDividerBlock())
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	msg := slack.WebhookMessage{Text: "many", Blocks: &slack.Blocks{BlockSet: blocks}, ResponseType: slack.ResponseTypeEphemeral}
+	if err := o.Respond(context.Background(), &http.Client{Transport: tr}, sent.ResponseURL, msg); err != nil {
+		t.Fatalf("Respond: %v", err)
+	}
+	posts := s.ResponsePosts()
+	if len(posts) != 3 {
+		t.Fatalf("%d response_url posts for 120 blocks, want 3", len(posts))
+	}
+	for _, p := range posts {
+		if p.Status != http.StatusOK {
+			t.Errorf("response_url post answered %d: %s", p.Status, p.Body)
+		}
 	}
 }

@@ -23,11 +23,36 @@ var _ bot.Chat = (*Outbox)(nil)
 
 // Post sends a message, waiting for its turn in the channel. A message over
 // the block limit goes as several messages (the first one's ts is
-// returned); text over the size limit goes up as a file.
+// returned); text over the size limit goes up as a file in the message's
+// thread (with blocks, the blocks are posted and the text, Slack's
+// fallback, is cut there) — except for ephemeral messages, whose text is
+// cut, since a file would be seen by the whole channel.
 func (o *Outbox) Post(ctx context.Context, m bot.Message) (string, error) {
-	if len([]rune(m.Text)) > MaxText && len(m.Blocks) == 0 {
+	long := len([]rune(m.Text)) > MaxText
+	switch {
+	case long && m.EphemeralTo != "":
+		m.Text = truncate(m.Text)
+	case long && len(m.Blocks) == 0:
 		return o.postAsFile(ctx, m)
+	case long:
+		full := m.Text
+		m.Text = truncate(full)
+		ts, err := o.postBlocks(ctx, m)
+		if err != nil {
+			return ts, err
+		}
+		thread := m.Thread
+		if thread == "" {
+			thread = ts
+		}
+		return ts, o.Upload(ctx, m.Channel, thread, bot.File{Name: "message.txt", Title: "Full text", Content: []byte(full)})
 	}
+	return o.postBlocks(ctx, m)
+}
+
+// postBlocks posts m, as several messages in a thread when it has more
+// blocks than Slack takes in one.
+func (o *Outbox) postBlocks(ctx context.Context, m bot.Message) (string, error) {
 	chunks := chunkBlocks(m.Blocks)
 	var first string
 	for i, blocks := range chunks {
@@ -75,7 +100,7 @@ func (o *Outbox) postOne(ctx context.Context, m bot.Message) (string, error) {
 func isUserID(s string) bool { return len(s) > 1 && (s[0] == 'U' || s[0] == 'W') }
 
 func (o *Outbox) postAsFile(ctx context.Context, m bot.Message) (string, error) {
-	ts, err := o.postOne(ctx, bot.Message{Channel: m.Channel, Thread: m.Thread, EphemeralTo: m.EphemeralTo,
+	ts, err := o.postOne(ctx, bot.Message{Channel: m.Channel, Thread: m.Thread,
 		Text: "The answer is too long for one Slack message; it is attached as a file."})
 	if err != nil {
 		return "", err
@@ -157,9 +182,28 @@ func (o *Outbox) Upload(ctx context.Context, channel, thread string, f bot.File)
 }
 
 // Respond answers through a slash command's or click's response_url,
-// which works even in channels opsbot is not in.
+// which works even in channels opsbot is not in. More blocks than Slack
+// takes in one message go as several posts (a response_url takes up to
+// five); the first one replaces the original when asked to.
 func (o *Outbox) Respond(ctx context.Context, client *http.Client, url string, msg slack.WebhookMessage) error {
 	msg.Text = truncate(msg.Text)
+	if msg.Blocks == nil || len(msg.Blocks.BlockSet) <= MaxBlocks {
+		return o.respondOne(ctx, client, url, msg)
+	}
+	for i, blocks := range chunkBlocks(msg.Blocks.BlockSet) {
+		part := msg
+		part.Blocks = &slack.Blocks{BlockSet: blocks}
+		if i > 0 {
+			part.ReplaceOriginal = false
+		}
+		if err := o.respondOne(ctx, client, url, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *Outbox) respondOne(ctx context.Context, client *http.Client, url string, msg slack.WebhookMessage) error {
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
