@@ -51,6 +51,14 @@ func windowText(start, end time.Time) string {
 	return start.Format("2006-01-02 15:04") + " – " + end.Format("2006-01-02 15:04 MST")
 }
 
+// schedule makes c's run a step at its window's start.
+func (s *Service) schedule(ctx context.Context, c *Change) error {
+	if s.d.Steps == nil {
+		return errors.New("no step loop to schedule with")
+	}
+	return s.d.Steps.Schedule(ctx, stepRun, c.ID, c.WindowStart, "")
+}
+
 // Steps returns the handlers of this desk's loop steps by kind.
 func (s *Service) Steps() map[string]func(ctx context.Context, id, payload string) error {
 	return map[string]func(context.Context, string, string) error{stepRun: s.runAtWindow}
@@ -85,7 +93,7 @@ func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 		return nil
 	}
 	if now.Before(c.WindowStart) {
-		return s.d.Steps.Schedule(ctx, stepRun, id, c.WindowStart, "") // early; come back at the start
+		return s.schedule(ctx, c) // early; come back at the start
 	}
 	ok, err := s.claim(ctx, id)
 	if err != nil || !ok {

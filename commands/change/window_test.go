@@ -204,3 +204,35 @@ func TestInterruptedRunIsMarkedFailed(t *testing.T) {
 		t.Errorf("swept again: %d", n)
 	}
 }
+
+func TestWindowFromTheForm(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r := router(t, e, map[string]bot.Role{"UALICE": bot.RoleOperator})
+	submit := func(window string) (*bot.Reply, error) {
+		return r.Dispatch(ctx, &bot.Request{UserID: "UALICE", Channel: "CGENERAL", View: &bot.ViewSubmission{CallbackID: "change.new",
+			Values: map[string]map[string]string{"action": {"action": "restart nginx"}, "target": {"target": "web-1"},
+				"window": {"window": window}, "reason": {"reason": "via form"}}}})
+	}
+	rep, err := r.Dispatch(ctx, &bot.Request{UserID: "UALICE", Text: "change new"})
+	if err != nil || !strings.Contains(blockText(rep.View.Blocks.BlockSet), `"block_id":"window"`) {
+		t.Fatalf("form has no window field: %v", err)
+	}
+	rep, err = submit("2026-03-04 11:00 for 30m")
+	if err != nil || !strings.Contains(rep.Text, "runs in its window, 2026-03-04 11:00–11:30 UTC") {
+		t.Fatalf("submit: %+v %v", rep, err)
+	}
+	if c, _ := e.svc.st.get(ctx, "CHG-1"); c.WindowEnd.IsZero() {
+		t.Error("no window stored")
+	}
+	for _, bad := range []string{"at 2026-03-04 07:00", "tonight"} {
+		rep, err = submit(bad)
+		if err != nil || rep.ViewErrors["window"] == "" {
+			t.Errorf("%q: %+v %v", bad, rep, err)
+		}
+	}
+	rep, err = submit("")
+	if err != nil || !strings.Contains(rep.Text, "CHG-2 is requested") || strings.Contains(rep.Text, "window") {
+		t.Errorf("without a window: %+v %v", rep, err)
+	}
+}
