@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,23 +19,29 @@ import (
 	"opsbot/integrations/redisstore/redistest"
 )
 
-// Webhook ingest: decode, route and store in a real redis-server, 100
-// alerts per notification, several notifications in flight as
-// Alertmanager sends them.
+// Webhook ingest: decode, route to two channels and store in a real
+// redis-server, 100 alerts per notification, several notifications in
+// flight as Alertmanager sends them.
 //
 //	go test ./commands/monitor -run '^$' -bench BenchmarkWebhookIngest -benchtime 3s
 func BenchmarkWebhookIngest(b *testing.B) {
 	srv := redistest.Start(b)
 	s, err := New(Config{Webhook: WebhookConfig{BearerToken: testToken}, DefaultChannel: "C1",
-		Routes: []RouteConfig{{Match: `team="db"`, Channel: "CDB"}, {Match: `severity="critical"`, Channel: "CPAGE"}}},
+		Routes: []RouteConfig{{Match: `team="db"`, Channel: "CDB", Continue: true}, {Match: `severity="critical"`, Channel: "CPAGE"}}},
 		Deps{Store: redisstore.New(srv.Client(b), "opsbot"), Chat: newFakeChat(0)})
 	if err != nil {
 		b.Fatal(err)
 	}
+	labels := func(i int) map[string]string {
+		return map[string]string{"alertname": fmt.Sprintf("A%d", i), "team": "db", "severity": "critical"}
+	}
+	if got := s.Routes().Channels(labels(0)); !slices.Equal(got, []string{"CDB", "CPAGE"}) {
+		b.Fatalf("the payload goes to %v, want CDB and CPAGE", got)
+	}
 	const perPayload = 100
 	bodies := make([][]byte, 64)
 	for i := range bodies {
-		m := payload(fmt.Sprintf("group-%d", i), alertmanager.StatusFiring, map[string]string{"alertname": fmt.Sprintf("A%d", i), "team": "web"}, perPayload, t0)
+		m := payload(fmt.Sprintf("group-%d", i), alertmanager.StatusFiring, labels(i), perPayload, t0)
 		for j := range m.Alerts {
 			m.Alerts[j].Annotations = map[string]string{"summary": "disk almost full", "description": "less than 5% free on /var"}
 			m.Alerts[j].GeneratorURL = "http://prometheus:9090/graph?g0.expr=node_filesystem_avail_bytes"
@@ -60,6 +67,14 @@ func BenchmarkWebhookIngest(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N*perPayload)/time.Since(start).Seconds(), "alerts/s")
+	b.StopTimer()
+	ctx := context.Background()
+	for _, ch := range []string{"CDB", "CPAGE", "C1"} {
+		_, err := s.st.load(ctx, groupID(ch, "group-0"))
+		if want := ch != "C1"; (err == nil) != want {
+			b.Errorf("group stored in %s: %v, want %v", ch, err == nil, want)
+		}
+	}
 }
 
 // Query latency: the query command against Prometheus' own answer time
