@@ -15,6 +15,8 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/golden"
+	"opsbot/commands/incident"
+	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
 )
 
@@ -47,8 +49,8 @@ func TestOpenRoundTrips(t *testing.T) {
 		why  string
 	}{
 		{"incident open sev4 disk filling", 3, "INCR, open script, message refs"},
-		{"incident open sev2 api errors", 4, "+1 for the status reminder step (jobs/loop)"},
-		{"incident open sev1 site down", 4, "the page is recorded with the message refs; the fake pager uses no Redis"},
+		{"incident open sev2 api errors", 3, "the status reminder step is pipelined with the message refs"},
+		{"incident open sev1 site down", 3, "the page is recorded with the message refs; the fake pager uses no Redis"},
 	}
 	for _, tt := range tests {
 		rt.n.Store(0)
@@ -60,6 +62,33 @@ func TestOpenRoundTrips(t *testing.T) {
 		}
 	}
 	_ = ctx
+
+	// With the real on-call desk, paging adds its own round trips: who is
+	// on call (overrides), the page's number, the page with its escalation
+	// step (one pipeline), and one per DM sent.
+	oc, err := oncall.New(oncall.Config{
+		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL"}, Shift: "1w",
+			Handoff: "monday 09:00", Start: "2026-03-09"}},
+	}, oncall.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	real, err := incident.New(cfg, incident.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Pager: oc, Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() int64 {
+		rt.n.Store(0)
+		if _, err := real.Open(ctx, incident.OpenRequest{Title: "site down", Severity: 1, Reporter: "U1ALICE", Channel: "CSRE"}); err != nil {
+			t.Fatal(err)
+		}
+		return rt.n.Load()
+	}
+	open() // warm the on-call scripts
+	if got := open(); got != 7 {
+		t.Errorf("sev1 paging one person through oncall: %d round trips, want 7 (3 of the desk's, 4 of paging)", got)
+	}
 }
 
 func TestStatusReminders(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
@@ -41,8 +43,9 @@ type Opened struct {
 // Open opens an incident: it is numbered and stored with its indexes and
 // first timeline entry, on-call is paged when the severity says so, its
 // channel is made when configured, and its message is posted. Redis sees
-// three round trips of the desk's own (number, store, record messages);
-// paging and the reminder add their packages' own.
+// three round trips of the desk's own (number, store, record messages
+// with the first status reminder in one pipeline); paging adds the
+// pager's own (four with oncall and one person paged).
 func (s *Service) Open(ctx context.Context, r OpenRequest) (*Opened, error) {
 	if msg := checkTitle(r.Title); msg != "" {
 		return nil, bot.Errorf(bot.CodeInvalid, "%s", msg)
@@ -73,7 +76,7 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (*Opened, error) {
 	}
 	s.post(ctx, inc)
 	if len(inc.Messages) > 0 || inc.Page != "" || inc.IncChannel != "" {
-		changed, err := s.st.refs(ctx, inc, now)
+		changed, err := s.recordOpened(ctx, inc, now)
 		if err != nil {
 			// The incident stands; its message just will not update.
 			s.log.Error("record incident message", "incident", inc.ID(), "err", err)
@@ -81,11 +84,44 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (*Opened, error) {
 		} else if changed {
 			s.catchUp(ctx, inc)
 		}
-	}
-	if s.cfg.severities[inc.Severity].updateEvery > 0 {
+	} else if s.cfg.severities[inc.Severity].updateEvery > 0 {
 		s.scheduleReminder(ctx, inc)
 	}
 	return out, nil
+}
+
+// batchScheduler schedules steps on a caller's pipeline; jobs/loop.Loop
+// is one.
+type batchScheduler interface {
+	ScheduleIn(ctx context.Context, p redis.Pipeliner, kind, id string, due time.Time, payload string) (*redis.Cmd, error)
+}
+
+// recordOpened records the new incident's messages, page and channel
+// and, when its severity asks for status updates, schedules the first
+// reminder: in one round trip when the scheduler can share a pipeline.
+func (s *Service) recordOpened(ctx context.Context, inc *Incident, now time.Time) (changed bool, err error) {
+	every := s.cfg.severities[inc.Severity].updateEvery
+	bs, ok := s.steps.(batchScheduler)
+	if every == 0 || !ok {
+		changed, err = s.st.refs(ctx, inc, now)
+		if every > 0 {
+			s.scheduleReminder(ctx, inc)
+		}
+		return changed, err
+	}
+	var refs, remind *redis.Cmd
+	_, _ = s.st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		refs = s.st.refsIn(ctx, p, inc, now)
+		remind, err = bs.ScheduleIn(ctx, p, StepRemind, inc.ID(), lastUpdate(inc).Add(every), "")
+		return nil
+	})
+	if err == nil {
+		err = remind.Err()
+	}
+	if err != nil {
+		s.log.Warn("schedule status reminder", "incident", inc.ID(), "err", err)
+	}
+	return refsDone(inc, refs)
 }
 
 // catchUp redraws the just-posted message when the incident changed while

@@ -107,10 +107,34 @@ func pairs(l []string) map[string]string {
 }
 
 // refs records the posted messages, the page and the incident's channel,
-// and maps their threads and the channel to the incident.
-// refs records the posted messages; changed reports that the incident
-// moved on while they were being posted, so they need a redraw.
+// and maps their threads and the channel to the incident; changed
+// reports that the incident moved on while they were being posted, so
+// they need a redraw.
 func (st *store) refs(ctx context.Context, i *Incident, now time.Time) (changed bool, err error) {
+	keys, argv := st.refsArgs(i, now)
+	res, err := refsScript.Run(ctx, st.rdb, keys, argv...).Int()
+	if err != nil {
+		return false, fmt.Errorf("record messages of %s: %w", i.ID(), err)
+	}
+	return res == 2, nil
+}
+
+// refsIn queues refs on p, to go with other writes in one round trip;
+// read the outcome with refsDone once p ran.
+func (st *store) refsIn(ctx context.Context, p redis.Pipeliner, i *Incident, now time.Time) *redis.Cmd {
+	keys, argv := st.refsArgs(i, now)
+	return refsScript.Eval(ctx, p, keys, argv...) // a pipeline cannot fall back from EVALSHA
+}
+
+func refsDone(i *Incident, cmd *redis.Cmd) (changed bool, err error) {
+	res, err := cmd.Int()
+	if err != nil {
+		return false, fmt.Errorf("record messages of %s: %w", i.ID(), err)
+	}
+	return res == 2, nil
+}
+
+func (st *store) refsArgs(i *Incident, now time.Time) ([]string, []any) {
 	var msgs []string
 	for _, m := range i.Messages {
 		msgs = append(msgs, m.Channel+"|"+m.TS)
@@ -125,12 +149,8 @@ func (st *store) refs(ctx context.Context, i *Incident, now time.Time) (changed 
 	if i.IncChannel != "" {
 		keys = append(keys, st.channelKey(i.IncChannel))
 	}
-	res, err := refsScript.Run(ctx, st.rdb, keys, i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
-		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged), string(i.State), i.Commander, int(i.Severity)).Int()
-	if err != nil {
-		return false, fmt.Errorf("record messages of %s: %w", i.ID(), err)
-	}
-	return res == 2, nil
+	return keys, []any{i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
+		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged), string(i.State), i.Commander, int(i.Severity)}
 }
 
 // load reads an incident; nil when there is none.

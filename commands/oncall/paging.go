@@ -151,23 +151,58 @@ func (s *Service) page(ctx context.Context, target args.Token, message, by, chan
 	}
 	p := &Page{ID: "PG-" + strconv.FormatInt(n, 10), Target: name, Message: message, By: by, Channel: channel, Ref: ref,
 		State: PageOpen, Levels: levels, Created: now}
-	lv, _ := json.Marshal(levels)
-	if err := s.rdb.HSet(ctx, s.pageKey(p.ID), "id", p.ID, "target", name, "message", message, "by", by, "channel", channel,
-		"ref", ref, "state", PageOpen, "level", 0, "levels", lv, "created", now.UnixMilli()).Err(); err != nil {
-		return nil, bot.Unavailable("the state store", fmt.Errorf("store page: %w", err))
-	}
 	due := now.Add(levels[0].after())
 	if len(first) == 0 {
 		due = now
 	}
-	if err := s.steps.Schedule(ctx, StepEscalate, p.ID, due, "1"); err != nil {
-		s.rdb.Del(context.WithoutCancel(ctx), s.pageKey(p.ID)) // nothing half-written stays behind
-		return nil, bot.Unavailable("the state store", fmt.Errorf("schedule escalation of %s: %w", p.ID, err))
+	if err := s.storePage(ctx, p, due); err != nil {
+		return nil, err
 	}
 	// The page stands and escalates even when someone could not be
 	// reached; notify logs and records who.
 	s.notify(ctx, p, 0, first)
 	return p, nil
+}
+
+// batchScheduler schedules steps on a caller's pipeline; jobs/loop.Loop
+// is one (its steps live in the same Redis).
+type batchScheduler interface {
+	ScheduleIn(ctx context.Context, p redis.Pipeliner, kind, id string, due time.Time, payload string) (*redis.Cmd, error)
+}
+
+// storePage writes a new page and schedules its escalation at due, in
+// one round trip when the scheduler can share a pipeline. When either
+// fails, the page is removed again: nothing half-written stays behind.
+func (s *Service) storePage(ctx context.Context, p *Page, due time.Time) error {
+	lv, _ := json.Marshal(p.Levels)
+	hset := func(c redis.Cmdable) *redis.IntCmd {
+		return c.HSet(ctx, s.pageKey(p.ID), "id", p.ID, "target", p.Target, "message", p.Message, "by", p.By, "channel", p.Channel,
+			"ref", p.Ref, "state", PageOpen, "level", 0, "levels", lv, "created", p.Created.UnixMilli())
+	}
+	var stored, scheduled error
+	if bs, ok := s.steps.(batchScheduler); ok {
+		var h *redis.IntCmd
+		var sc *redis.Cmd
+		_, _ = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+			h = hset(pl)
+			sc, scheduled = bs.ScheduleIn(ctx, pl, StepEscalate, p.ID, due, "1")
+			return nil
+		})
+		stored = h.Err()
+		if scheduled == nil {
+			scheduled = sc.Err()
+		}
+	} else if stored = hset(s.rdb).Err(); stored == nil {
+		scheduled = s.steps.Schedule(ctx, StepEscalate, p.ID, due, "1")
+	}
+	if stored != nil {
+		return bot.Unavailable("the state store", fmt.Errorf("store page %s: %w", p.ID, stored))
+	}
+	if scheduled != nil {
+		s.rdb.Del(context.WithoutCancel(ctx), s.pageKey(p.ID))
+		return bot.Unavailable("the state store", fmt.Errorf("schedule escalation of %s: %w", p.ID, scheduled))
+	}
+	return nil
 }
 
 // notify DMs the users of level L who have not had this page yet. A DM

@@ -128,6 +128,19 @@ func (l *Loop) Schedule(ctx context.Context, kind, id string, due time.Time, pay
 	return nil
 }
 
+// ScheduleIn queues what Schedule writes on p, so a caller can send it
+// with its own commands in one round trip; its outcome is the returned
+// command's, known once p is executed. It is queued as EVAL, since a
+// pipeline cannot fall back from EVALSHA to EVAL when the script is not
+// loaded yet.
+func (l *Loop) ScheduleIn(ctx context.Context, p redis.Pipeliner, kind, id string, due time.Time, payload string) (*redis.Cmd, error) {
+	if kind == "" || strings.Contains(kind, ":") {
+		return nil, fmt.Errorf("schedule step: bad kind %q", kind)
+	}
+	rec := encodeRecord(record{Payload: payload})
+	return scheduleScript.Eval(ctx, p, []string{l.due, l.steps}, member(kind, id), due.UnixMilli(), rec), nil
+}
+
 // Cancel forgets the step kind/id; cancelling a step that is not there is
 // not an error.
 func (l *Loop) Cancel(ctx context.Context, kind, id string) error {

@@ -298,3 +298,35 @@ func TestHandleRefusesBadKinds(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestScheduleInPipeline: a step queued on a caller's pipeline is
+// scheduled when the pipeline runs (with a script Redis has not seen),
+// replaces an earlier schedule like Schedule, and runs with its payload.
+func TestScheduleInPipeline(t *testing.T) {
+	ctx := context.Background()
+	s, c, cnt := store(t), newClock(), &counter{}
+	l := newLoop(t, s, c, "k", cnt.handle)
+	if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Schedule(ctx, "k", "a", c.Now(), "old")
+	p := s.Client().Pipeline()
+	cmd, err := l.ScheduleIn(ctx, p, "k", "a", c.Now().Add(time.Minute), "piped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Exec(ctx); err != nil || cmd.Err() != nil {
+		t.Fatalf("exec: %v, %v", err, cmd.Err())
+	}
+	if n := tick(t, l); n != 0 {
+		t.Fatalf("ran %d steps at the old due time; the pipeline rescheduled it", n)
+	}
+	c.Add(time.Minute)
+	tick(t, l)
+	if got := cnt.seen(); len(got) != 1 || got[0] != "a=piped" {
+		t.Fatalf("handler saw %v, want [a=piped]", got)
+	}
+	if _, err := l.ScheduleIn(ctx, s.Client().Pipeline(), "bad:kind", "a", c.Now(), ""); err == nil {
+		t.Error("a kind with ':' was queued")
+	}
+}
