@@ -102,6 +102,13 @@ func TestE2EAlertsFromAlertmanager(t *testing.T) {
 			t.Errorf("a second message for the group: %s", m.Text)
 		}
 	}
+	// The route matched and does not continue: the default channel got
+	// nothing of it.
+	for _, m := range e.slack.Messages("C1") {
+		if m.FromApp() && strings.Contains(m.Text+string(m.Blocks), "DiskFull") {
+			t.Errorf("the routed alert also went to the default channel C1: %s", m.Text)
+		}
+	}
 }
 
 func TestHostSilencerAgainstAlertmanager(t *testing.T) {
