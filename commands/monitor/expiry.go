@@ -44,7 +44,9 @@ func (s *store) untrackSilence(ctx context.Context, id string) {
 // sweepSilences marks dirty the groups whose silence has ended, so that
 // their message no longer says they are silenced and offers the Silence
 // buttons again; now and then it also asks Alertmanager which of the
-// silences shown were ended there (expired in its UI, say).
+// silences shown were ended there (expired in its UI, say). Only Redis
+// errors are returned: Alertmanager being away is logged and tried again
+// the next interval.
 func (s *Service) sweepSilences(ctx context.Context) error {
 	now := s.now()
 	due, err := s.st.rdb.ZRangeByScore(ctx, s.st.silencesKey(), &redis.ZRangeBy{
@@ -61,7 +63,10 @@ func (s *Service) sweepSilences(ctx context.Context) error {
 	if s.d.Alertmanager == nil || !s.reconcileDue(now) {
 		return nil
 	}
-	return s.reconcileSilences(ctx, now)
+	if err := s.reconcileSilences(ctx, now); err != nil && ctx.Err() == nil {
+		s.log.Warn("compare the silences on alert messages with Alertmanager", "err", err)
+	}
+	return nil
 }
 
 // reconcileDue says whether reconcileInterval has passed since the last
