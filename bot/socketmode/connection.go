@@ -146,6 +146,15 @@ func (t *Transport) runOnce(ctx, work context.Context, n int) error {
 			case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
 				setUp(false)
 				t.log.Info("socket mode not connected", "connection", n, "event", string(evt.Type))
+				// slack-go retries these forever, but no retry can cure a
+				// token of the wrong kind or without connections:write.
+				if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+					if se, ok := errors.AsType[slack.SlackErrorResponse](ce.ErrorObj); ok && (se.Err == "not_allowed_token_type" || se.Err == "missing_scope") {
+						cancel()
+						<-done
+						return refusedError("app_token", se.Err+"; it must be an app-level token (xapp-…) with connections:write")
+					}
+				}
 			case socketmode.EventTypeInvalidAuth:
 				// apps.connections.open answered 404; RunContext returns
 				// that error next, and refused reports it.

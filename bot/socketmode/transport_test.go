@@ -1,0 +1,130 @@
+package socketmode_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slack-go/slack"
+
+	"opsbot/bot"
+	"opsbot/bot/outbox"
+	"opsbot/bot/slackemu"
+	"opsbot/bot/socketmode"
+)
+
+// onceInMemory is a Deduper for one process.
+type onceInMemory struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (d *onceInMemory) Once(_ context.Context, key string, _ time.Duration) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen[key] {
+		return false, nil
+	}
+	d.seen[key] = true
+	return true, nil
+}
+
+type echo struct{}
+
+func (echo) Dispatch(_ context.Context, req *bot.Request) (*bot.Reply, error) {
+	return &bot.Reply{Text: "echo " + req.Text}, nil
+}
+
+// newTransport returns a transport for cfg (tokens and URL filled from emu
+// where empty).
+func newTransport(emu *slackemu.Server, cfg socketmode.Config) *socketmode.Transport {
+	if cfg.AppToken == "" {
+		cfg.AppToken = emu.AppToken()
+	}
+	if cfg.BotToken == "" {
+		cfg.BotToken = emu.BotToken()
+	}
+	cfg.APIURL = emu.APIURL()
+	api := socketmode.NewAPI(cfg)
+	reg := prometheus.NewRegistry()
+	log := slog.New(slog.DiscardHandler)
+	out := outbox.New(api, outbox.Options{}, reg, log)
+	return socketmode.New(cfg, api, echo{}, out, &onceInMemory{seen: map[string]bool{}}, reg, log)
+}
+
+// runFor runs tr until it returns or 20 s pass, which fails the test.
+func runFor(t *testing.T, tr *socketmode.Transport, meanwhile func()) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, time.Second) }()
+	if meanwhile != nil {
+		meanwhile()
+	}
+	err := <-done
+	if ctx.Err() != nil {
+		t.Fatalf("Run was still retrying after 20 s (returned %v)", err)
+	}
+	return err
+}
+
+func TestTransportStopsOnARefusedAppToken(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(emu *slackemu.Server) string // returns the app token to use
+		want  string
+	}{
+		{"wrong", func(*slackemu.Server) string { return "xapp-wrong" }, "slack refused slack.app_token (invalid_auth)"},
+		{"revoked", func(emu *slackemu.Server) string {
+			emu.SetTokenRevoked(emu.AppToken(), true)
+			return emu.AppToken()
+		}, "slack refused slack.app_token (token_revoked)"},
+		{"a bot token", func(emu *slackemu.Server) string { return emu.BotToken() },
+			"slack refused slack.app_token (not_allowed_token_type; it must be an app-level token (xapp-…) with connections:write)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := slackemu.New()
+			t.Cleanup(emu.Close)
+			tr := newTransport(emu, socketmode.Config{AppToken: tc.setup(emu)})
+			err := runFor(t, tr, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTransportStopsWhenTheBotTokenIsRefusedWhileRunning(t *testing.T) {
+	emu := slackemu.New()
+	t.Cleanup(emu.Close)
+	tr := newTransport(emu, socketmode.Config{})
+	err := runFor(t, tr, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := emu.WaitConnected(ctx, 1); err != nil {
+			t.Error(err)
+		}
+		// The transport learns of the connection from slack-go a moment
+		// after the emulator does.
+		for tr.Ready(ctx) != nil {
+			if ctx.Err() != nil {
+				t.Errorf("never ready while connected: %v", tr.Ready(ctx))
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		// Other failures do not stop it.
+		tr.BotTokenRefused(&outbox.Error{Method: "chat.postMessage", Err: slack.SlackErrorResponse{Err: "channel_not_found"}})
+		tr.BotTokenRefused(errors.New("connection reset"))
+		tr.BotTokenRefused(&outbox.Error{Method: "chat.postMessage", Err: slack.SlackErrorResponse{Err: "token_revoked"}})
+	})
+	if err == nil || !strings.Contains(err.Error(), "slack refused slack.bot_token (token_revoked)") {
+		t.Fatalf("Run = %v, want the bot token refused", err)
+	}
+}
