@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ import (
 // BenchmarkDispatch measures one command through the whole chain (metrics,
 // audit write, rate limit count, RBAC, handler) against a real
 // redis-server. cpu-µs/op is this process's CPU per command: opsbot's own
-// work plus the Redis client's, without the server's.
+// work plus the Redis client's, without the server's. The rate limit is
+// on, high enough never to refuse.
 //
 //	go test ./cmd/opsbot -run '^$' -bench Dispatch -benchtime 20000x
 func BenchmarkDispatch(b *testing.B) {
@@ -32,7 +34,9 @@ func BenchmarkDispatch(b *testing.B) {
 	}{{"ping", "ping", false}, {"help", "help", false}, {"unknown", "pnig", false}, {"ping-without-redis", "ping", true}}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
-			a := demoApp(b)
+			a := demoApp(b, 1<<30)
+			trips := &countTrips{} // first, so it counts what answerLocally answers too
+			a.Store.Client().AddHook(trips)
 			if tc.noRedis {
 				// Answer every Redis command in process, so what remains is
 				// opsbot's own CPU beyond the round trips.
@@ -48,6 +52,12 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64(trips.n.Load())/float64(b.N), "redis-trips/op")
+			if !tc.noRedis {
+				if keys, err := a.Store.Client().Keys(ctx, a.Store.Key("ratelimit", "*")).Result(); err != nil || len(keys) == 0 {
+					b.Fatalf("the rate limit counted nothing: keys %v, %v", keys, err)
+				}
+			}
 		})
 	}
 }
@@ -135,6 +145,19 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// countTrips is a go-redis hook counting round trips (a pipeline is one).
+type countTrips struct{ n atomic.Int64 }
+
+func (c *countTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *countTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
+}
+
+func (c *countTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
 }
 
 // answerLocally is a go-redis hook that answers commands without the

@@ -66,12 +66,12 @@ func TestConsoleLongLineAndEOF(t *testing.T) {
 	}
 }
 
-// demoApp builds the app with the demo settings on a real redis-server.
-func demoApp(t testing.TB) *App {
+// demoApp builds the app with the demo settings on a real redis-server,
+// allowing perMinute commands per user (0: no limit).
+func demoApp(t testing.TB, perMinute int) *App {
 	t.Helper()
 	cfg, doc := demo(config.NewLoader())
-	zero := 0
-	cfg.Limits.CommandsPerMinute = &zero
+	cfg.Limits.CommandsPerMinute = &perMinute
 	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: &lateChat{}}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func demoApp(t testing.TB) *App {
 // TestRBACEveryVerb runs every registered verb as a user of every role:
 // exactly the users below the verb's role are refused.
 func TestRBACEveryVerb(t *testing.T) {
-	a := demoApp(t)
+	a := demoApp(t, 0)
 	users := map[bot.Role]string{bot.RoleViewer: "UNOBODY", bot.RoleResponder: "U1ALICE", bot.RoleOperator: "U2BOB", bot.RoleApprover: "U3CAROL", bot.RoleAdmin: "U0CONSOLE"}
 	cmds := a.Router.Commands()
 	if len(cmds) < 4 {
