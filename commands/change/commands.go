@@ -178,7 +178,11 @@ func (s *Service) handleList(ctx context.Context, req *bot.Request) (*bot.Reply,
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(&b, "%s *%s* %s · %s · by <@%s>\n", stateIcon[c.State], c.ID, escape(c.title()[len(c.ID)+1:]), strings.ReplaceAll(c.State, "_", " "), c.Requester)
+		when := ""
+		if c.scheduled() {
+			when = " · window " + c.windowText()
+		}
+		fmt.Fprintf(&b, "%s *%s* %s · %s%s · by <@%s>\n", stateIcon[c.State], c.ID, escape(c.title()[len(c.ID)+1:]), strings.ReplaceAll(c.State, "_", " "), when, c.Requester)
 	}
 	return &bot.Reply{Text: strings.TrimSuffix(b.String(), "\n"), Visibility: bot.VisibleToRequester}, nil
 }

@@ -81,7 +81,7 @@ func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 	}
 	now := s.now()
 	if !now.Before(c.WindowEnd) {
-		why := "window missed: opsbot was not running during " + windowText(c.WindowStart, c.WindowEnd) + "; request it again"
+		why := "window missed: opsbot was not running during " + c.windowText() + "; request it again"
 		ok, _, err := s.st.transition(ctx, id, StateApproved, StateExpired, "result", why)
 		if err != nil {
 			return err

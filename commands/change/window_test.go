@@ -82,10 +82,10 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 }
 
 func TestWindowMissedWhileDown(t *testing.T) {
-	// given a change approved for 11:00–12:00 UTC
-	e := newEnv(t)
+	// given a change approved for 12:00–13:00 CET (11:00 UTC)
+	e := newEnv(t, inBerlin)
 	ctx := context.Background()
-	c := e.request(t, "restart nginx on web-1 at 2026-03-04 11:00 -- patch")
+	c := e.request(t, "restart nginx on web-1 at 2026-03-04 12:00 -- patch")
 	if _, err := e.svc.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestWindowMissedWhileDown(t *testing.T) {
 		t.Fatalf("state %s result %q, runs %d", got.State, got.Result, e.runner.calls.Load())
 	}
 	last := blockText(e.chat.lastUpdate().Blocks)
-	if !strings.Contains(last, "window missed: opsbot was not running during 2026-03-04 11:00–12:00 UTC") || strings.Contains(last, "without enough approvals") {
+	if !strings.Contains(last, "window missed: opsbot was not running during 2026-03-04 12:00–13:00 CET") || strings.Contains(last, "without enough approvals") {
 		t.Errorf("message: %s", last)
 	}
 	if d := e.audit.detail("change.expire"); !strings.Contains(d, c.ID+": window missed") {
@@ -224,6 +224,9 @@ func TestWindowFromTheForm(t *testing.T) {
 	}
 	if c, _ := e.svc.st.get(ctx, "CHG-1"); c.WindowEnd.IsZero() {
 		t.Error("no window stored")
+	}
+	if rep, _ := r.Dispatch(ctx, &bot.Request{UserID: "UALICE", Text: "change list"}); !strings.Contains(rep.Text, "requested · window 2026-03-04 11:00–11:30 UTC") {
+		t.Errorf("list: %s", rep.Text)
 	}
 	for _, bad := range []string{"at 2026-03-04 07:00", "tonight"} {
 		rep, err = submit(bad)
