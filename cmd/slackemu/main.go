@@ -8,7 +8,8 @@
 //	U1 home                       App Home opened
 //	U1 click <ts> <action_id> [value]
 //	U1 submit <view_id> block.action=value ...
-//	views | disconnect [reason] | drop | help
+//	views | disconnect [reason] | drop | redeliver [reason]
+//	revoke app|bot | restore app|bot | help
 //
 // Messages the bot posts are printed as text; every Web API call is logged.
 package main
@@ -57,6 +58,7 @@ type Main struct {
 	AppToken        string
 	PingInterval    time.Duration
 	RedeliveryDelay time.Duration
+	NoPings         bool
 	Quiet           bool
 
 	in     io.Reader
@@ -82,6 +84,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.AppToken, "app-token", "", "app-level token to accept (default: random xapp-...)")
 	fs.DurationVar(&m.PingInterval, "ping", 10*time.Second, "WebSocket ping interval")
 	fs.DurationVar(&m.RedeliveryDelay, "redelivery", 3*time.Second, "redeliver envelopes not acked within this delay (0: never)")
+	fs.BoolVar(&m.NoPings, "no-pings", false, "send no WebSocket pings (the bot's watchdog should reconnect)")
 	fs.BoolVar(&m.Quiet, "quiet", false, "do not log every Web API call")
 	return fs.Parse(args)
 }
@@ -98,6 +101,9 @@ func (m *Main) Run(ctx context.Context) error {
 		slackemu.WithLogger(logger),
 		slackemu.WithPingInterval(m.PingInterval),
 		slackemu.WithRedeliveryDelay(m.RedeliveryDelay),
+	}
+	if m.NoPings {
+		opts = append(opts, slackemu.WithoutPings())
 	}
 	if m.BotToken != "" || m.AppToken != "" {
 		if !strings.HasPrefix(m.BotToken, "xoxb-") || !strings.HasPrefix(m.AppToken, "xapp-") {
@@ -275,6 +281,8 @@ const helpText = `commands:
   views                               list views
   disconnect [reason]                 ask connections to reconnect
   drop                                cut connections
+  redeliver [reason]                  send the last envelope again (retry_reason, default timeout)
+  revoke app|bot, restore app|bot     make Slack refuse a token (token_revoked), or take it again
   help`
 
 // command runs one terminal line.
@@ -295,6 +303,30 @@ func (m *Main) command(ctx context.Context, line string) (string, error) {
 	case "drop":
 		m.srv.DropConnections()
 		return "connections dropped", nil
+	case "redeliver":
+		envs := m.srv.Envelopes()
+		if len(envs) == 0 {
+			return "", errors.New("no envelope sent yet")
+		}
+		reason := "timeout"
+		if len(f) > 1 {
+			reason = f[1]
+		}
+		sent, err := m.srv.Redeliver(envs[len(envs)-1].ID, reason)
+		if err != nil {
+			return "", err
+		}
+		return "redelivered as " + sent.EnvelopeID, nil
+	case "revoke", "restore":
+		if len(f) != 2 || (f[1] != "app" && f[1] != "bot") {
+			return "", fmt.Errorf("usage: %s app|bot", f[0])
+		}
+		token := m.srv.BotToken()
+		if f[1] == "app" {
+			token = m.srv.AppToken()
+		}
+		m.srv.SetTokenRevoked(token, f[0] == "revoke")
+		return f[1] + " token " + f[0] + "d", nil
 	}
 	if len(f) < 2 {
 		return "", fmt.Errorf("unknown command %q (try help)", line)
