@@ -16,9 +16,13 @@
 // HomeOpened, Click and SubmitView send Socket Mode envelopes; the Wait*
 // helpers and the accessors (Messages, Calls, Acks, Files, Views, ...) let a
 // test see what the bot did. Faults are switchable: SetRateLimit answers 429
-// with Retry-After, FailNext answers 500, SetTokenRevoked answers
-// token_revoked, Disconnect and DropConnections end Socket Mode connections,
-// and envelopes that are not acked in time are redelivered like Slack does.
+// with Retry-After, FailNext answers 500 (until ClearFailures),
+// SetTokenRevoked answers token_revoked, Disconnect and DropConnections end
+// Socket Mode connections, WithoutPings stops the pings, Redeliver sends an
+// envelope again with a chosen retry_reason, and envelopes that are not
+// acked in time are redelivered (retry_reason "timeout") like Slack does.
+// apps.connections.open takes the app-level token only as a Bearer header,
+// as Slack does.
 //
 // The design follows GoAlert's mock Slack: one handler per Web API method,
 // Slack's real error codes, all state in memory behind a mutex.
