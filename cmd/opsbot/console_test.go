@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,9 @@ import (
 )
 
 // TestConsoleTranscripts feeds each script under testdata/console to
-// `opsbot console` and compares what it prints. Update with:
+// `opsbot console` and compares what it prints, with dates and times
+// replaced by placeholders. A script whose first line is `# args: ...`
+// runs with those extra flags (e.g. -as U1ALICE). Update with:
 // go test ./cmd/opsbot -run TestConsoleTranscripts -update
 func TestConsoleTranscripts(t *testing.T) {
 	scripts, _ := filepath.Glob("testdata/console/*.txt")
@@ -26,15 +29,19 @@ func TestConsoleTranscripts(t *testing.T) {
 	}
 	for _, s := range scripts {
 		t.Run(filepath.Base(s), func(t *testing.T) {
-			in, err := os.Open(s)
+			script, err := os.ReadFile(s)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer in.Close()
+			args := []string{"console", "-as", "U0CONSOLE"}
+			first, _, _ := strings.Cut(string(script), "\n")
+			if extra, ok := strings.CutPrefix(first, "# args:"); ok {
+				args = append(args, strings.Fields(extra)...)
+			}
 			var out, errOut bytes.Buffer
-			m := NewMain(in, &out, &errOut)
+			m := NewMain(bytes.NewReader(script), &out, &errOut)
 			t.Setenv("OPSBOT_CONFIG", "")
-			if err := m.ParseFlags([]string{"console", "-as", "U0CONSOLE"}); err != nil {
+			if err := m.ParseFlags(args); err != nil {
 				t.Fatal(err)
 			}
 			m.ConfigPath = "testdata/console/absent.yaml" // does not exist: demo settings
@@ -44,9 +51,21 @@ func TestConsoleTranscripts(t *testing.T) {
 			if err := m.Close(); err != nil {
 				t.Fatal(err)
 			}
-			golden.Assert(t, strings.TrimSuffix(s, ".txt")[len("testdata/"):]+".golden", out.Bytes())
+			golden.Assert(t, strings.TrimSuffix(s, ".txt")[len("testdata/"):]+".golden", scrubTimes(out.Bytes()))
 		})
 	}
+}
+
+var (
+	dateTime = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d( [A-Z]{3,5}\b)?`)
+	duration = regexp.MustCompile(`\b(after|opened) \d+[smhd]\b`)
+)
+
+// scrubTimes replaces what depends on the clock: dates with times, and
+// short durations such as "after 0s".
+func scrubTimes(b []byte) []byte {
+	b = dateTime.ReplaceAll(b, []byte("<date time>"))
+	return duration.ReplaceAll(b, []byte("$1 <duration>"))
 }
 
 func TestConsoleLongLineAndEOF(t *testing.T) {
