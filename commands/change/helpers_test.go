@@ -214,6 +214,9 @@ func newEnv(t *testing.T, opts ...option) *env {
 	return e
 }
 
+// settle waits for the scheduled runs in flight, without closing the desk.
+func (e *env) settle() { e.svc.runs.wg.Wait() }
+
 // newLoop is a step loop on the env's Redis and clock, like another
 // replica's; the desk's steps must be registered on it to run.
 func (e *env) newLoop(t *testing.T) *loop.Loop {

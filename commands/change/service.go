@@ -64,9 +64,30 @@ type Service struct {
 	st  *store
 	pol *policy
 	log *slog.Logger
-	// runs are scheduled runs in flight, started by the step loop.
-	runs sync.WaitGroup
+	// runs are the scheduled runs in flight, started by the step loop.
+	runs flights
 }
+
+// flights counts runs in flight; once closed it starts no more.
+type flights struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// enter reports whether a run may start, counting it if so; each true
+// must be followed by exactly one done.
+func (f *flights) enter() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.wg.Add(1)
+	return true
+}
+
+func (f *flights) done() { f.wg.Done() }
 
 // New checks cfg and returns the desk.
 func New(d Deps, cfg Config) (*Service, error) {
@@ -89,9 +110,15 @@ func New(d Deps, cfg Config) (*Service, error) {
 
 func (s *Service) now() time.Time { return s.d.Clock() }
 
-// Wait blocks until the scheduled runs in flight have finished; the app
-// calls it after the step loop has stopped.
-func (s *Service) Wait() { s.runs.Wait() }
+// Wait stops starting scheduled runs (a step due meanwhile is retried by
+// the loop, after a restart if need be) and blocks until those in flight
+// have finished; the app calls it when it stops.
+func (s *Service) Wait() {
+	s.runs.mu.Lock()
+	s.runs.closed = true
+	s.runs.mu.Unlock()
+	s.runs.wg.Wait()
+}
 
 func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {
 	if err := s.d.Audit.Record(ctx, audit.Entry{User: user, Action: action, Detail: detail, Outcome: outcome}); err != nil {

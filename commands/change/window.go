@@ -95,14 +95,21 @@ func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 	if now.Before(c.WindowStart) {
 		return s.schedule(ctx, c) // early; come back at the start
 	}
+	if !s.runs.enter() {
+		return errors.New("opsbot is stopping; the run starts when it is back")
+	}
 	ok, err := s.claim(ctx, id)
 	if err != nil || !ok {
+		s.runs.done()
 		return err
 	}
-	// The run may outlast the step's lock; it is bound by run_timeout
-	// instead, and by Wait at shutdown. A stop mid-run is caught by
-	// SweepInterrupted.
-	s.runs.Go(func() { s.run(context.WithoutCancel(ctx), id) })
+	// The run may outlast the step's lock and must not hold up the loop:
+	// it is bound by run_timeout instead, and waited for by Wait at
+	// shutdown. A stop mid-run is caught by SweepInterrupted.
+	go func() {
+		defer s.runs.done()
+		s.run(context.WithoutCancel(ctx), id)
+	}()
 	return nil
 }
 

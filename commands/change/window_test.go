@@ -61,7 +61,7 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 		wg.Go(func() { l.Tick(ctx) })
 	}
 	wg.Wait()
-	e.svc.Wait()
+	e.settle()
 	got, _ := e.svc.st.get(ctx, c.ID)
 	if got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
 		t.Fatalf("state %s, RunMany %d times, systemctl %q", got.State, e.runner.calls.Load(), e.calls(t))
@@ -72,7 +72,7 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 	// and nothing runs it again
 	e.clock.Add(10 * time.Minute)
 	e.loop.Tick(ctx)
-	e.svc.Wait()
+	e.settle()
 	if e.runner.calls.Load() != 1 {
 		t.Errorf("ran again: %d", e.runner.calls.Load())
 	}
@@ -94,7 +94,7 @@ func TestWindowMissedWhileDown(t *testing.T) {
 	if n, err := e.loop.Tick(ctx); n != 1 || err != nil {
 		t.Fatalf("ticked %d, %v", n, err)
 	}
-	e.svc.Wait()
+	e.settle()
 	// then it did not run, it expired as "window missed", and says so
 	got, _ := e.svc.st.get(ctx, c.ID)
 	if got.State != StateExpired || !strings.HasPrefix(got.Result, "window missed") || e.runner.calls.Load() != 0 {
@@ -137,7 +137,7 @@ func TestCancelApprovedBeforeWindow(t *testing.T) {
 	}
 	e.clock.Add(time.Hour)
 	e.loop.Tick(ctx)
-	e.svc.Wait()
+	e.settle()
 	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateCancelled || e.runner.calls.Load() != 0 {
 		t.Errorf("state %s, runs %d", got.State, e.runner.calls.Load())
 	}
@@ -237,5 +237,43 @@ func TestWindowFromTheForm(t *testing.T) {
 	rep, err = submit("")
 	if err != nil || !strings.Contains(rep.Text, "CHG-2 is requested") || strings.Contains(rep.Text, "window") {
 		t.Errorf("without a window: %+v %v", rep, err)
+	}
+}
+
+func TestStoppedDeskLeavesTheRunToTheNextStart(t *testing.T) {
+	// given a change approved for a window, and a desk that is stopping
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.request(t, "restart nginx on web-1 at 2026-03-04 11:00 -- after restart")
+	if _, err := e.svc.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Wait()
+	// when its window comes, the stopping desk does not start it
+	e.clock.Add(time.Hour)
+	e.loop.Tick(ctx)
+	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateApproved || e.runner.calls.Load() != 0 {
+		t.Fatalf("state %s, runs %d", got.State, e.runner.calls.Load())
+	}
+	if _, ok, _ := e.loop.Pending(ctx, stepRun, c.ID); !ok {
+		t.Fatal("the step was dropped")
+	}
+	// then the next start's desk runs it once the retry is due
+	next, err := New(e.svc.d, Config{Channel: "CCHANGES", Expiry: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(next.Wait)
+	l := e.newLoop(t)
+	if err := l.Handle(stepRun, next.Steps()[stepRun]); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	if n, _ := l.Tick(ctx); n != 1 {
+		t.Fatalf("ran %d steps", n)
+	}
+	next.runs.wg.Wait()
+	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateSucceeded || e.runner.calls.Load() != 1 {
+		t.Errorf("state %s, runs %d", got.State, e.runner.calls.Load())
 	}
 }
