@@ -23,7 +23,10 @@ func Commands(roles Roles, version string) []bot.Command {
 			Summary:  "Check that opsbot is alive and answering",
 			Examples: []string{"ping"},
 			Role:     bot.RoleViewer,
-			Handler: func(context.Context, *bot.Request) (*bot.Reply, error) {
+			Handler: func(_ context.Context, req *bot.Request) (*bot.Reply, error) {
+				if err := noArgs(req); err != nil {
+					return nil, err
+				}
 				return bot.Text("pong (opsbot " + version + ")"), nil
 			},
 		},
@@ -33,9 +36,21 @@ func Commands(roles Roles, version string) []bot.Command {
 			Examples: []string{"whoami"},
 			Role:     bot.RoleViewer,
 			Handler: func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+				if err := noArgs(req); err != nil {
+					return nil, err
+				}
 				r := roles.RoleOf(ctx, req.UserID)
 				return bot.Text(fmt.Sprintf("You are <@%s>, with the %s role. Roles, least to most trusted: viewer, responder, operator, approver, admin.", req.UserID, r)), nil
 			},
 		},
 	}
+}
+
+// noArgs refuses arguments to a command that takes none, with its usage,
+// rather than ignoring them.
+func noArgs(req *bot.Request) error {
+	if req.Args.Len() == 0 || req.Command == nil {
+		return nil
+	}
+	return req.Command.UsageError("`%s` takes no arguments, but was given %q", req.Command.Verb, req.Args.Rest(0))
 }
