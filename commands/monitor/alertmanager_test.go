@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,10 +21,11 @@ var buttonValue = regexp.MustCompile(`"value":"([A-Z0-9]+:[0-9a-f]+)"`)
 // message.
 func TestAlertmanagerEndToEnd(t *testing.T) {
 	chat := newFakeChat(0)
+	clk := &aheadClock{}
 	s := newTestService(t, Config{
 		Routes:         []RouteConfig{{Match: `team="db"`, Channel: "CDB"}},
 		DefaultChannel: "CDEF",
-	}, Deps{Chat: chat})
+	}, Deps{Chat: chat, Now: clk.Now})
 	hook := httptest.NewServer(s.Webhook())
 	t.Cleanup(hook.Close)
 	am := amtest.Start(t, amtest.WebhookURL(hook.URL+"/hooks/alertmanager"), amtest.WebhookBearerToken(testToken))
@@ -166,6 +168,29 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a silence expired in Alertmanager leaves the message", func(t *testing.T) {
+		if _, err := click(t, s, "alert.silence.1h", id, "U0ALICE"); err != nil {
+			t.Fatal(err)
+		}
+		chat.waitFor(t, 20*time.Second, "the message showing the silence", func() bool {
+			return strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "Silenced by <@U0ALICE>")
+		})
+		g, err := s.st.load(ctx, id)
+		if err != nil || g.Silence == nil {
+			t.Fatalf("no silence on the group: %v", err)
+		}
+		// as Alertmanager's UI does
+		if err := client.ExpireSilence(ctx, g.Silence.ID); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(reconcileInterval)
+		s.notify()
+		chat.waitFor(t, 20*time.Second, "the message showing the silence ended", func() bool {
+			tx := text(chat.latest()[cpuMsg.TS].Msg)
+			return strings.Contains(tx, "No longer silenced") && strings.Contains(tx, `"alert.silence.1h"`)
+		})
+	})
+
 	t.Run("resolve updates the same message", func(t *testing.T) {
 		past := time.Now().Add(-time.Second)
 		if err := client.PostAlerts(ctx, []alertmanager.PostableAlert{cpu("db-1:9100", past), cpu("db-2:9100", past)}); err != nil {
@@ -188,6 +213,17 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// aheadClock is the wall clock moved ahead by Advance, for waits that a
+// real Alertmanager must not see (it keeps its own time).
+type aheadClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+func (c *aheadClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.ahead) }
+
+func (c *aheadClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.ahead += d }
 
 // Alertmanager that cannot be reached is named with its URL, without the
 // credentials in it.
