@@ -221,7 +221,11 @@ type aheadClock struct {
 	ahead time.Duration
 }
 
-func (c *aheadClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.ahead) }
+func (c *aheadClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
 
 func (c *aheadClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.ahead += d }
 
