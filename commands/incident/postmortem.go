@@ -56,9 +56,12 @@ func user(id string) string {
 	return "@" + id
 }
 
+// mdEscaper is built once; a Replacer is immutable.
+var mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "\r", "")
+
 // mdEscape keeps typed text from breaking a Markdown table row.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", "").Replace(s)
+	return mdEscaper.Replace(s)
 }
 
 // Postmortem drafts the postmortem document of an incident from its

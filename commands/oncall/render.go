@@ -16,10 +16,12 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
+// mrkdwnEscaper is built once: building a Replacer costs far more than
+// using it (it is immutable, so sharing it is safe).
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // escape makes typed text safe in mrkdwn: no stray mentions or links.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func escape(s string) string { return mrkdwnEscaper.Replace(s) }
 
 func pageText(p *Page) string {
 	from := "opsbot"
