@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"opsbot/bot/golden"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/integrations/testenv"
 )
 
 // TestConsoleTranscripts feeds each script under testdata/console to
@@ -85,6 +87,55 @@ func TestConsoleLongLineAndEOF(t *testing.T) {
 	}
 }
 
+// TestConsoleRedisChoice: the console uses the configured Redis when it
+// answers, and an embedded one when it does not, and says which.
+func TestConsoleRedisChoice(t *testing.T) {
+	srv := redistest.Start(t)
+	port, err := testenv.FreePort() // nothing listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := fmt.Sprintf("127.0.0.1:%d", port)
+	for _, tc := range []struct {
+		addr string
+		says []string
+	}{
+		{srv.Addr, []string{"state in Redis at [" + srv.Addr + "]"}},
+		{down, []string{"Redis at [" + down + "] does not answer", "using an embedded Redis instead", "state in an embedded in-memory Redis"}},
+	} {
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		cfg := fmt.Sprintf("redis: {addrs: [%q], key_prefix: consoletest}\nrbac: {users: {U0CONSOLE: admin}}\n", tc.addr)
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		m := NewMain(strings.NewReader("ping\n"), &out, &errOut)
+		if err := m.ParseFlags([]string{"console", "-config", path}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(t.Context()); err != nil {
+			t.Fatalf("console with Redis at %s: %v\n%s", tc.addr, err, errOut.String())
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tc.says {
+			if !strings.Contains(out.String(), s) {
+				t.Errorf("with Redis at %s the console does not say %q:\n%s", tc.addr, s, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), "pong") {
+			t.Errorf("with Redis at %s, no pong:\n%s", tc.addr, out.String())
+		}
+	}
+	// The ping was audited in the real Redis, and only once: the second
+	// console kept its state elsewhere.
+	n, err := srv.Client(t).XLen(context.Background(), "consoletest:audit").Result()
+	if err != nil || n != 1 {
+		t.Errorf("audit entries in the configured Redis = %d, %v; want 1", n, err)
+	}
+}
+
 // demoApp builds the app with the demo settings on a real redis-server,
 // allowing perMinute commands per user (0: no limit).
 func demoApp(t testing.TB, perMinute int) *App {
@@ -134,7 +185,9 @@ func TestRedisDownIsSaidPlainly(t *testing.T) {
 	}
 	srv.Kill()
 	for _, text := range []string{"incident list", "audit 3"} {
+		start := time.Now()
 		_, err := a.Router.Dispatch(context.Background(), &bot.Request{UserID: "U0CONSOLE", Channel: "C1", Text: text})
+		t.Logf("%s with Redis down answered in %v", text, time.Since(start).Round(time.Millisecond))
 		if bot.ErrorCode(err) != bot.CodeUnavailable || !strings.Contains(bot.UserMessage(err), "unavailable, try again") {
 			t.Errorf("%s with Redis down: %v (%q)", text, err, bot.UserMessage(err))
 		}

@@ -14,7 +14,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
+
+	"opsbot/integrations/redisstore"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -22,6 +25,9 @@ var Version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// go-redis logs every failed dial; callers report Redis being down
+	// themselves, so only its other lines reach stderr.
+	redis.SetLogger(redisstore.QuietDialLogger{W: os.Stderr})
 	m := NewMain(os.Stdin, os.Stdout, os.Stderr)
 	err := m.ParseFlags(os.Args[1:])
 	if err == nil {

@@ -38,6 +38,13 @@ func Open(cfg Config) (*Store, error) {
 		Password:    cfg.Password,
 		DB:          cfg.DB,
 		DialTimeout: cfg.DialTimeout,
+		// With Redis down a command should say so in well under a second,
+		// not after go-redis' defaults (5 dials per connection, 3 retries
+		// per command, each with backoff): one dial per attempt and one
+		// retry, which is what a connection broken by a restart needs.
+		DialerRetries:   1,
+		MaxRetries:      1,
+		MaxRetryBackoff: 100 * time.Millisecond,
 	}
 	if cfg.TLS {
 		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}

@@ -3,12 +3,14 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"opsbot/integrations/redisstore"
@@ -109,4 +111,53 @@ func TestConfigValidate(t *testing.T) {
 	if _, err := redisstore.Open(redisstore.Config{}); err == nil {
 		t.Error("Open with no address succeeded")
 	}
+}
+
+func TestQuietDialLoggerDropsOnlyDialFailures(t *testing.T) {
+	var out strings.Builder
+	l := redisstore.QuietDialLogger{W: &out}
+	l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v", 1, errors.New("connection refused"))
+	if out.Len() != 0 {
+		t.Errorf("a dial failure was written: %q", out.String())
+	}
+	l.Printf(context.Background(), "sentinel: new master=%q addr=%q", "mymaster", "10.0.0.2:6379")
+	if !strings.Contains(out.String(), ` redis: sentinel: new master="mymaster" addr="10.0.0.2:6379"`) {
+		t.Errorf("other lines must pass: %q", out.String())
+	}
+}
+
+// TestDownRedisFailsQuickly: with nothing listening, a command fails
+// after one dial and one retry, not go-redis' default 5 dials × 4
+// attempts with backoff (the time is in -v output).
+func TestDownRedisFailsQuickly(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := redisstore.Open(redisstore.Config{Addrs: []string{srv.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv.Kill()
+	var dials atomic.Int32
+	s.Client().AddHook(dialCounter{&dials})
+	start := time.Now()
+	if err := s.Ping(context.Background()); err == nil {
+		t.Fatal("Ping on a dead server succeeded")
+	}
+	t.Logf("Ping with Redis down failed after %v", time.Since(start).Round(time.Millisecond))
+	if n := dials.Load(); n != 2 {
+		t.Errorf("%d dials for one command, want 2 (one, and one retry)", n)
+	}
+}
+
+type dialCounter struct{ n *atomic.Int32 }
+
+func (d dialCounter) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d.n.Add(1)
+		return next(ctx, network, addr)
+	}
+}
+func (dialCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (dialCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
