@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,6 +135,77 @@ func TestConsoleRedisChoice(t *testing.T) {
 	n, err := srv.Client(t).XLen(context.Background(), "consoletest:audit").Result()
 	if err != nil || n != 1 {
 		t.Errorf("audit entries in the configured Redis = %d, %v; want 1", n, err)
+	}
+}
+
+// TestConsoleMetrics runs `opsbot console -http`, sends a command, and
+// reads /metrics: the command counted by verb and outcome and timed, and
+// the Go and process collectors there.
+func TestConsoleMetrics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	cfg := "http: {listen: \"127.0.0.1:0\"}\nrbac: {users: {U0CONSOLE: admin}}\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, typed := io.Pipe()
+	out := &syncBuffer{}
+	m := NewMain(in, out, io.Discard)
+	if err := m.ParseFlags([]string{"console", "-http", "-config", path}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(t.Context()) }()
+	defer func() {
+		_ = typed.Close() // EOF ends the session
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if _, err := io.WriteString(typed, "ping\npnig\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput(t, out, "Did you mean")
+	addr := regexp.MustCompile(`metrics and health on http://(\S+)`).FindStringSubmatch(out.String())
+	if addr == nil {
+		t.Fatalf("no metrics address in:\n%s", out.String())
+	}
+	res, err := http.Get("http://" + addr[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	for _, want := range []string{
+		`opsbot_commands_total{outcome="ok",verb="ping"} 1`,
+		`opsbot_commands_total{outcome="invalid",verb="unknown"} 1`,
+		`opsbot_command_duration_seconds_count{verb="ping"} 1`,
+		`opsbot_command_duration_seconds_bucket{verb="ping",le="+Inf"} 1`,
+		"\ngo_goroutines ",
+		"\ngo_memstats_heap_alloc_bytes ",
+		"\nprocess_resident_memory_bytes ",
+		"\nprocess_cpu_seconds_total ",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
+	}
+}
+
+// waitOutput waits until out contains s, failing after a generous while.
+func waitOutput(t *testing.T, out *syncBuffer, s string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in:\n%s", s, out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
