@@ -38,8 +38,7 @@ type Console struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	lines   *bufio.Scanner
-	lineCh  chan string
+	lineCh  chan input
 	buttons []Button
 	nextTS  int
 }
@@ -69,17 +68,22 @@ func New(d Dispatcher, out io.Writer, o Options) *Console {
 	return &Console{d: d, out: out, user: o.User, channel: o.Channel, prompt: o.Prompt, fileDir: o.FileDir, log: o.Log}
 }
 
-// MaxLine is the longest line read; longer lines are refused.
+// MaxLine is the longest line read; longer lines are refused and the
+// session goes on with the next one.
 const MaxLine = 16 << 10
+
+// input is one line read, or the news that a line was too long.
+type input struct {
+	text    string
+	tooLong bool
+}
 
 // Run reads lines until EOF, `quit` or ctx ends.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
-	c.lines = bufio.NewScanner(in)
-	c.lines.Buffer(make([]byte, 4096), MaxLine)
-	lines := make(chan string)
+	lines := make(chan input)
 	c.lineCh = lines
 	errc := make(chan error, 1)
-	go c.read(ctx, lines, errc)
+	go c.read(ctx, bufio.NewReaderSize(in, MaxLine+1), lines, errc)
 	for {
 		c.printf("%s", c.prompt)
 		select {
@@ -91,40 +95,71 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 			if !ok {
 				return nil
 			}
-			if !c.handleLine(ctx, strings.TrimSpace(strings.TrimSuffix(line, "\r"))) {
+			if line.tooLong {
+				c.refuseLong()
+				continue
+			}
+			if !c.handleLine(ctx, strings.TrimSpace(line.text)) {
 				return nil
 			}
 		}
 	}
 }
 
-func (c *Console) read(ctx context.Context, lines chan<- string, errc chan<- error) {
+func (c *Console) read(ctx context.Context, r *bufio.Reader, lines chan<- input, errc chan<- error) {
 	defer close(lines)
-	for c.lines.Scan() {
+	for {
+		line, err := readLine(r)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				errc <- fmt.Errorf("read console input: %w", err)
+			}
+			return
+		}
 		select {
-		case lines <- c.lines.Text():
+		case lines <- line:
 		case <-ctx.Done():
 			return
 		}
 	}
-	if err := c.lines.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			c.printf("That line is longer than %d bytes; opsbot stops reading here.\n", MaxLine)
-			err = nil
+}
+
+// readLine reads one line without its line ending. A line longer than
+// r's buffer is read to its end and dropped: tooLong says so.
+func readLine(r *bufio.Reader) (input, error) {
+	b, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n')
 		}
-		if err != nil {
-			errc <- fmt.Errorf("read console input: %w", err)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return input{}, err
 		}
+		return input{tooLong: true}, nil
 	}
+	if err != nil && (!errors.Is(err, io.EOF) || len(b) == 0) {
+		return input{}, err
+	}
+	return input{text: strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")}, nil
+}
+
+func (c *Console) refuseLong() {
+	c.printf("That line is longer than %d bytes; it was not run.\n", MaxLine)
 }
 
 // nextLine reads one more line for a form; false at EOF.
 func (c *Console) nextLine(ctx context.Context) (string, bool) {
-	select {
-	case line, ok := <-c.lineCh:
-		return line, ok
-	case <-ctx.Done():
-		return "", false
+	for {
+		select {
+		case line, ok := <-c.lineCh:
+			if ok && line.tooLong {
+				c.refuseLong()
+				continue
+			}
+			return line.text, ok
+		case <-ctx.Done():
+			return "", false
+		}
 	}
 }
 
