@@ -5,6 +5,7 @@ package redistest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
@@ -19,41 +20,59 @@ import (
 // Server is a running redis-server.
 type Server struct {
 	// Addr is host:port on loopback.
-	Addr string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	Addr   string
+	cmd    *exec.Cmd
+	out    *bytes.Buffer // read only once exited is closed
+	exited chan struct{}
+	err    error // how the process ended, once exited is closed
 }
 
 // Start runs redis-server with nothing persisted and stops it when the
 // test ends. Without redis-server the test is skipped, or fails when
-// OPSBOT_INTEGRATION=require.
+// OPSBOT_INTEGRATION=require. A server that exits at start (a port taken
+// meanwhile) is retried on another port; the last one's output is shown
+// if none starts.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin := testenv.LookPath(tb, "redis-server", "redis-server")
+	var failure string
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := testenv.FreePort()
 		if err != nil {
 			tb.Fatalf("find a free port: %v", err)
 		}
-		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &bytes.Buffer{}}
-		s.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", tb.TempDir(), "--protected-mode", "no")
-		s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-		if err := s.cmd.Start(); err != nil {
-			tb.Fatalf("start redis-server: %v", err)
+		s, err := launch(bin, port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", tb.TempDir(), "--protected-mode", "no")
+		if err != nil {
+			tb.Fatal(err)
 		}
 		if s.waitReady(5 * time.Second) {
 			tb.Cleanup(s.stop)
 			return s
 		}
 		s.stop()
+		failure = fmt.Sprintf("redis-server on %s ended (%v) with this output:\n%s", s.Addr, s.err, s.out)
 	}
-	tb.Fatalf("redis-server did not start")
+	tb.Fatalf("redis-server did not start in 5 attempts; the last: %s", failure)
 	return nil
 }
 
+// launch starts redis-server on port and notes when it exits.
+func launch(bin string, port int, args ...string) (*Server, error) {
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &bytes.Buffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin, append([]string{"--port", strconv.Itoa(port)}, args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	go func() { s.err = s.cmd.Wait(); close(s.exited) }()
+	return s, nil
+}
+
+// waitReady pings until the server answers; false if it exits first or
+// does not answer within limit.
 func (s *Server) waitReady(limit time.Duration) bool {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialerRetries: 1})
 	defer c.Close()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
@@ -63,19 +82,19 @@ func (s *Server) waitReady(limit time.Duration) bool {
 		if err == nil {
 			return true
 		}
-		if s.cmd.ProcessState != nil {
+		select {
+		case <-s.exited:
 			return false
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	return false
 }
 
+// stop kills the server and waits until it has exited.
 func (s *Server) stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
 }
 
 // Client returns a client for the server, closed when the test ends.

@@ -1,0 +1,43 @@
+package redistest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"opsbot/integrations/testenv"
+)
+
+// TestExitAtStartIsNoticed: a redis-server that exits at once (here, on a
+// bad option) ends the wait with its output, rather than being pinged
+// until the limit (an hour here, so a missed exit hangs the test).
+func TestExitAtStartIsNoticed(t *testing.T) {
+	bin := testenv.LookPath(t, "redis-server", "redis-server")
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := launch(bin, port, "--no-such-option", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	if s.waitReady(time.Hour) {
+		t.Fatal("a server started with a bad option answered")
+	}
+	if s.err == nil || !strings.Contains(s.out.String(), "no-such-option") {
+		t.Errorf("exit %v, output %q: want a failed exit that names the bad option", s.err, s.out.String())
+	}
+}
+
+func TestStartAnswers(t *testing.T) {
+	s := Start(t)
+	c := s.Client(t)
+	if err := c.Ping(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.Kill()
+	if err := c.Ping(t.Context()).Err(); err == nil {
+		t.Error("Ping after Kill succeeded")
+	}
+}
