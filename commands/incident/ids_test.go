@@ -70,3 +70,25 @@ func TestBareNumbersAreTextWhereTextFollows(t *testing.T) {
 		t.Errorf("ack with text: %q", got)
 	}
 }
+
+// TestBareNumberInIncidentChannel: in an incident's own channel, a
+// leading number of a note or resolve summary is text too.
+func TestBareNumberInIncidentChannel(t *testing.T) {
+	srv, c := start(t)
+	cfg := testConfig()
+	cfg.ChannelPerIncident = true
+	e := newEnv(t, srv, c, opts{cfg: &cfg, channels: true})
+	e.ok(t, "U1ALICE", "incident open sev4 first")  // INC-1, channel CINC1
+	e.ok(t, "U1ALICE", "incident open sev4 second") // INC-2, channel CINC2
+	for _, cmd := range []string{"incident note 1 of 3 replicas down", "incident resolve 1 node replaced"} {
+		if _, err := e.do(t, "U2BOB", "CINC2", "", cmd); err != nil {
+			t.Fatalf("%s in CINC2: %v", cmd, err)
+		}
+	}
+	if tl := e.timeline(t, "INC-2"); !strings.Contains(tl, "noted: 1 of 3 replicas down") || !strings.Contains(tl, "resolved: 1 node replaced") {
+		t.Errorf("INC-2 timeline:\n%s", tl)
+	}
+	if tl := e.timeline(t, "INC-1"); strings.Contains(tl, "noted") || strings.Contains(tl, "resolved") {
+		t.Errorf("INC-1 was changed from INC-2's channel:\n%s", tl)
+	}
+}
