@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
@@ -62,11 +63,22 @@ func (l *Limiter) Middleware() bot.Middleware {
 				l.log.Warn("rate limit not checked", "user", req.UserID, "err", err)
 			}
 			if !ok {
-				secs := int(wait.Seconds()) + 1
+				secs := int(math.Ceil(wait.Seconds()))
 				return nil, bot.Errorf(bot.CodeRateLimited,
-					"You've sent more than %d commands in %s. Please wait %d s and try again.", l.limit, l.window, secs)
+					"You've sent more than %d commands in %s. Please wait %d s and try again.", l.limit, span(l.window), secs)
 			}
 			return next(ctx, req)
 		}
 	}
+}
+
+// span words a window for people: "a minute" rather than "1m0s".
+func span(d time.Duration) string {
+	switch d {
+	case time.Minute:
+		return "a minute"
+	case time.Hour:
+		return "an hour"
+	}
+	return d.String()
 }
