@@ -76,11 +76,15 @@ func (s *Server) waitReady(limit time.Duration) bool {
 	defer c.Close()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return true
+		// Dial first: go-redis would log every refused connection.
+		if conn, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
+			_ = conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			err = c.Ping(ctx).Err()
+			cancel()
+			if err == nil {
+				return true
+			}
 		}
 		select {
 		case <-s.exited:
