@@ -30,7 +30,7 @@ func (s *Service) Commands() []bot.Command {
 			Examples: []string{"query up == 0", `query topk(5, node_load1)`},
 		},
 		{
-			Verb: "graph", Args: "<promql> [range] [step]", Role: bot.RoleViewer, Handler: s.graphCmd,
+			Verb: "graph", Args: "<promql> [range] [step] [unit=<unit>]", Role: bot.RoleViewer, Handler: s.graphCmd,
 			Summary:  "Draw a PromQL range query as a PNG chart (range default 1h)",
 			Examples: []string{"graph node_load1", `graph rate(node_cpu_seconds_total{mode="user"}[5m]) 6h 1m`, "graph sum(rate(http_requests_total[5m])) 1d unit=req/s"},
 		},
