@@ -20,10 +20,10 @@ func (s *Service) Commands() []bot.Command {
 			Handler: s.handleRequest},
 		{Verb: "change new", Role: bot.RoleResponder, Summary: "Open a form to request a change", Handler: s.handleNew},
 		{Verb: "change approve", Args: "<CHG-n> [emergency: <reason>]", Role: bot.RoleApprover,
-			Summary: "Approve a change (admins may approve during a freeze as an emergency)", Examples: []string{"change approve CHG-7", "change approve CHG-7 emergency: outage fix"},
+			Summary: "Approve a change (during a freeze only an admin, as an emergency)", Examples: []string{"change approve CHG-7", "change approve CHG-7 emergency: outage fix"},
 			Handler: s.handleApprove},
 		{Verb: "change reject", Args: "<CHG-n> <reason>", Role: bot.RoleApprover, Summary: "Reject a change with a reason", Handler: s.handleReject},
-		{Verb: "change cancel", Args: "<CHG-n>", Role: bot.RoleResponder, Summary: "Withdraw your change request", Handler: s.handleCancel},
+		{Verb: "change cancel", Args: "<CHG-n>", Role: bot.RoleResponder, Summary: "Withdraw your change request, or your approved change before its window starts", Handler: s.handleCancel},
 		{Verb: "change show", Args: "<CHG-n>", Role: bot.RoleViewer, Summary: "Show a change and its plan", Handler: s.handleShow},
 		{Verb: "change list", Args: "[pending|mine|recent]", Role: bot.RoleViewer, Summary: "List changes", Handler: s.handleList},
 	}

@@ -194,10 +194,10 @@ func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (s
 		if !ok {
 			return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
 		}
-		if s.d.Steps == nil {
-			// nothing was scheduled
-		} else if err := s.d.Steps.Cancel(ctx, stepRun, c.ID); err != nil {
-			s.log.Warn("cancel scheduled change run", "change", c.ID, "err", err) // the step finds it cancelled
+		if s.d.Steps != nil { // without a loop nothing was scheduled
+			if err := s.d.Steps.Cancel(ctx, stepRun, c.ID); err != nil {
+				s.log.Warn("cancel scheduled change run", "change", c.ID, "err", err) // the step finds it cancelled
+			}
 		}
 		s.record(ctx, user, "change.cancel", c.ID+" (approved, before its window)", "ok")
 		s.refresh(ctx, c.ID)

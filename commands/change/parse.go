@@ -79,6 +79,7 @@ func ParseRequest(text string) (Request, error) {
 	}
 	return r, nil
 }
+
 func splitReason(text string) (string, string) {
 	best := -1
 	size := 0
