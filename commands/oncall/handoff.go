@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -112,7 +113,7 @@ func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment, syncEr
 	text := fmt.Sprintf(":pager: %s is on call for *%s* %s", describeSegment(seg), sc.Name, until(seg, sc.Loc))
 	if syncErr != nil {
 		text += fmt.Sprintf("\n:warning: @%s could not be updated (%v); opsbot tries again in %s.",
-			sc.UserGroup, errors.Unwrap(syncErr), fmtSpan(groupRetry))
+			sc.UserGroup, syncProblem(syncErr), fmtSpan(groupRetry))
 	}
 	if _, err := s.chat.Post(ctx, bot.Message{Channel: sc.Channel, Text: text}); err != nil {
 		// Undo the claim so the retry announces it.
@@ -121,4 +122,17 @@ func (s *Service) handoff(ctx context.Context, sc *Schedule, seg Segment, syncEr
 	}
 	s.record(ctx, "oncall.handoff", sc.Name+": "+seg.User)
 	return nil
+}
+
+// syncProblem words why a user group sync failed for the channel notice:
+// Slack's answer as the workspace reported it, but not a Go network error
+// with URLs in it (those are in the log).
+func syncProblem(err error) string {
+	if _, ok := errors.AsType[*url.Error](err); ok {
+		return "Slack could not be reached"
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner.Error()
+	}
+	return err.Error()
 }
