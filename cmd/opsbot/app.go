@@ -189,9 +189,10 @@ func (a *App) addIncidentDesk(cfg *Config, surf Surface) error {
 	return nil
 }
 
-// Start starts the background work: the first handoff check per schedule
-// and the step loop. The returned channel closes when the loop has stopped
-// after ctx ends.
+// Start starts the background work: the first handoff check per schedule,
+// the step loop, the change sweep and alert delivery. The returned channel
+// closes when all of them have stopped after ctx ends, scheduled change
+// runs in flight included.
 func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 	if err := a.Oncall.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start on-call: %w", err)
