@@ -205,19 +205,5 @@ func (s *Service) AcknowledgeFromPage(ctx context.Context, ref, user string) {
 	}
 }
 
-// Link records an alert or change as related to incident ref, for the
-// postmortem: kind is "alert" or "change", what identifies it.
-func (s *Service) Link(ctx context.Context, ref, kind, what, user string) error {
-	n, ok := ParseID(ref)
-	if !ok {
-		return bot.Errorf(bot.CodeInvalid, "%q is not an incident id like INC-42", ref)
-	}
-	if user == "" {
-		user = "opsbot"
-	}
-	_, _, err := s.transition(ctx, n, change{op: "link", actor: user, arg: kind + " " + what})
-	return err
-}
-
 // elapsed is how long ago t was, for lists.
 func elapsed(now, t time.Time) string { return fmtDur(now.Sub(t)) + " ago" }
