@@ -72,6 +72,7 @@ type Service struct {
 type flights struct {
 	mu     sync.Mutex
 	closed bool
+	n      int // in flight, for the log at shutdown
 	wg     sync.WaitGroup
 }
 
@@ -83,11 +84,17 @@ func (f *flights) enter() bool {
 	if f.closed {
 		return false
 	}
+	f.n++
 	f.wg.Add(1)
 	return true
 }
 
-func (f *flights) done() { f.wg.Done() }
+func (f *flights) done() {
+	f.mu.Lock()
+	f.n--
+	f.mu.Unlock()
+	f.wg.Done()
+}
 
 // New checks cfg and returns the desk.
 func New(d Deps, cfg Config) (*Service, error) {
@@ -116,7 +123,12 @@ func (s *Service) now() time.Time { return s.d.Clock() }
 func (s *Service) Wait() {
 	s.runs.mu.Lock()
 	s.runs.closed = true
+	n := s.runs.n
 	s.runs.mu.Unlock()
+	if n > 0 {
+		// Without a word a stopping opsbot would seem hung.
+		s.log.Warn("waiting for scheduled change runs to finish before stopping", "runs", n, "at_most", s.pol.runTimeout)
+	}
 	s.runs.wg.Wait()
 }
 
