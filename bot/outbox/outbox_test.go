@@ -20,6 +20,7 @@ import (
 	"opsbot/bot"
 	"opsbot/bot/outbox"
 	"opsbot/bot/slackemu"
+	"opsbot/integrations/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -298,9 +299,7 @@ func TestBackoffIsCutShortByTheContext(t *testing.T) {
 		_, err := o.Post(ctx, bot.Message{Channel: "C1", Text: "x"})
 		done <- err
 	}()
-	for len(s.CallsTo("chat.postMessage")) == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(s.CallsTo("chat.postMessage")) > 0 }, "the first chat.postMessage call")
 	cancel()
 	select {
 	case err := <-done:

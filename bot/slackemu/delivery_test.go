@@ -10,6 +10,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"opsbot/integrations/testenv"
 )
 
 func TestRedelivery(t *testing.T) {
@@ -73,13 +75,7 @@ func TestRedelivery(t *testing.T) {
 // waitUntil polls cond with a deadline, for conditions no hub signals.
 func waitUntil(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, cond, "the condition")
 }
 
 func TestReconnects(t *testing.T) {

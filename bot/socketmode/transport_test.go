@@ -16,6 +16,7 @@ import (
 	"opsbot/bot/outbox"
 	"opsbot/bot/slackemu"
 	"opsbot/bot/socketmode"
+	"opsbot/integrations/testenv"
 )
 
 // onceInMemory is a Deduper for one process.
@@ -112,13 +113,7 @@ func TestTransportStopsWhenTheBotTokenIsRefusedWhileRunning(t *testing.T) {
 		}
 		// The transport learns of the connection from slack-go a moment
 		// after the emulator does.
-		for tr.Ready(ctx) != nil {
-			if ctx.Err() != nil {
-				t.Errorf("never ready while connected: %v", tr.Ready(ctx))
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		testenv.Eventually(t, 10*time.Second, func() bool { return tr.Ready(ctx) == nil }, "the transport to be ready while connected")
 		// Other failures do not stop it.
 		tr.BotTokenRefused(&outbox.Error{Method: "chat.postMessage", Err: slack.SlackErrorResponse{Err: "channel_not_found"}})
 		tr.BotTokenRefused(errors.New("connection reset"))

@@ -201,13 +201,12 @@ func TestConsoleMetrics(t *testing.T) {
 // waitOutput waits until out contains s, failing after a generous while.
 func waitOutput(t *testing.T, out *syncBuffer, s string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in:\n%s", s, out.String())
+	defer func() {
+		if !strings.Contains(out.String(), s) {
+			t.Logf("output:\n%s", out.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}()
+	testenv.Eventually(t, 10*time.Second, func() bool { return strings.Contains(out.String(), s) }, fmt.Sprintf("%q in the output", s))
 }
 
 // demoApp builds the app with the demo settings on a real redis-server,

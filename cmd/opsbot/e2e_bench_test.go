@@ -177,15 +177,20 @@ func TestE2EThousandCommandsAcrossReconnects(t *testing.T) {
 	fail := func(lost, dup int) {
 		t.Fatalf("%d of %d commands lost, %d answered more than once; %d acks, %d envelopes, %d response posts\n%s", lost, n, dup, len(e.slack.Acks()), len(e.slack.Envelopes()), len(e.slack.ResponsePosts()), tail(e.logs.String(), 20))
 	}
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		lost, dup := count()
-		if dup > 0 || (lost > 0 && time.Now().After(deadline)) {
-			fail(lost, dup)
+	lost := 0
+	defer func() {
+		if lost > 0 {
+			t.Logf("%d of %d commands unanswered", lost, n)
 		}
-		if lost == 0 {
-			break
+	}()
+	eventuallyWithin(t, e, 60*time.Second, "every command answered", func() bool {
+		l, dup := count()
+		if dup > 0 {
+			fail(l, dup)
 		}
-	}
+		lost = l
+		return lost == 0
+	})
 	// Everything arrived; a duplicate would come from a redelivery still
 	// on its way. Wait until Slack has nothing left to redeliver (every
 	// envelope acked, or given up on after its retries), give the last
@@ -216,14 +221,9 @@ func TestE2EThousandCommandsAcrossReconnects(t *testing.T) {
 
 func waitReconnect(t *testing.T, e *e2e, before int) {
 	t.Helper()
+	eventuallyWithin(t, e, 20*time.Second, "opsbot to reconnect", func() bool { return e.slack.ConnectCount() != before })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for e.slack.ConnectCount() == before {
-		if ctx.Err() != nil {
-			t.Fatalf("opsbot did not reconnect\n%s", tail(e.logs.String(), 20))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 	if err := e.slack.WaitConnected(ctx, 1); err != nil {
 		t.Fatal(err)
 	}

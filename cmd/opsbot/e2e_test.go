@@ -105,13 +105,7 @@ func TestE2ERedeliveryHasOneEffect(t *testing.T) {
 
 func waitAcks(t *testing.T, e *e2e, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(e.slack.Acks()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d acks, want %d", len(e.slack.Acks()), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(e.slack.Acks()) >= n }, fmt.Sprintf("%d acks", n))
 }
 
 func TestE2ESurvivesDisconnectAndDrop(t *testing.T) {
@@ -135,12 +129,12 @@ func TestE2ERateLimitedPostIsDelayedNotLost(t *testing.T) {
 	}
 	e.waitFor(t, "the rate-limited reply", contains("pong"))
 	// The emulator stores the message just before it records the call.
-	calls := e.slack.CallsTo("chat.postMessage")
-	for deadline := time.Now().Add(5 * time.Second); len(calls) < 2 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	var calls []slackemu.Call
+	testenv.Eventually(t, 5*time.Second, func() bool {
 		calls = e.slack.CallsTo("chat.postMessage")
-	}
-	if len(calls) < 2 || calls[0].Status != 429 {
+		return len(calls) >= 2
+	}, "the second chat.postMessage call")
+	if calls[0].Status != 429 {
 		t.Fatalf("calls = %+v, want a 429 then a success", calls)
 	}
 	if gap := calls[1].Time.Sub(calls[0].Time); gap < 2*time.Second {
@@ -368,11 +362,21 @@ func readyz(tb testing.TB, port int) (int, string) {
 // eventually polls cond until it holds, failing after 30 s.
 func eventually(tb testing.TB, e *e2e, what string, cond func() bool) {
 	tb.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			tb.Fatalf("never: %s\n%s", what, tail(e.logs.String(), 30))
+	eventuallyWithin(tb, e, 30*time.Second, what, cond)
+}
+
+// eventuallyWithin polls cond until it holds, failing after within with
+// the tail of opsbot's logs.
+func eventuallyWithin(tb testing.TB, e *e2e, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	held := false
+	defer func() {
+		if !held {
+			tb.Logf("opsbot logs:\n%s", tail(e.logs.String(), 30))
 		}
-	}
+	}()
+	testenv.Eventually(tb, within, cond, what)
+	held = true
 }
 
 // With no pings and no traffic, opsbot's watchdog (slack.watchdog: 5s)

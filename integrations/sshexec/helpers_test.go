@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/integrations/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -62,13 +63,7 @@ func closedPort(t testing.TB, ip string) (string, int) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(t, limit, cond, what)
 }
 
 // readPid waits for a pid file written by a remote command.

@@ -13,6 +13,7 @@ import (
 
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/integrations/testenv"
 	"opsbot/jobs/loop"
 )
 
@@ -271,10 +272,7 @@ func TestRunStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- l.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(cnt.seen()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, 5*time.Second, func() bool { return len(cnt.seen()) > 0 }, "the first run")
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
