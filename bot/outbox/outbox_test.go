@@ -27,11 +27,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func setup(t *testing.T, opts outbox.Options) (*outbox.Outbox, *slackemu.Server, *prometheus.Registry) {
 	t.Helper()
+	return setupAPI(t, opts, func(c *slack.Client) outbox.API { return c })
+}
+
+// setupAPI is setup with the slack client to the emulator wrapped by api.
+func setupAPI(t *testing.T, opts outbox.Options, api func(*slack.Client) outbox.API) (*outbox.Outbox, *slackemu.Server, *prometheus.Registry) {
+	t.Helper()
 	s := slackemu.New()
 	t.Cleanup(s.Close)
-	api := slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL()))
 	reg := prometheus.NewRegistry()
-	return outbox.New(api, opts, reg, slog.New(slog.DiscardHandler)), s, reg
+	o := outbox.New(api(slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL()))), opts, reg, slog.New(slog.DiscardHandler))
+	return o, s, reg
 }
 
 func TestPostRetriesServerErrorsAndCounts(t *testing.T) {
@@ -270,12 +276,9 @@ func (f *flakyAPI) PostMessageContext(ctx context.Context, channel string, opts 
 }
 
 func TestNetworkErrorsAreRetriedWithDoublingBackoff(t *testing.T) {
-	s := slackemu.New()
-	t.Cleanup(s.Close)
 	clock := newFakeClock()
-	reg := prometheus.NewRegistry()
-	api := &flakyAPI{Client: slack.New(s.BotToken(), slack.OptionAPIURL(s.APIURL())), fails: 2}
-	o := outbox.New(api, outbox.Options{Clock: clock, Backoff: 100 * time.Millisecond}, reg, slog.New(slog.DiscardHandler))
+	o, s, reg := setupAPI(t, outbox.Options{Clock: clock, Backoff: 100 * time.Millisecond},
+		func(c *slack.Client) outbox.API { return &flakyAPI{Client: c, fails: 2} })
 	if _, err := o.Post(context.Background(), bot.Message{Channel: "C1", Text: "through"}); err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,6 @@ func startE2E(tb testing.TB, extraConfig string, opts ...any) *e2e {
 			listen = fmt.Sprintf("127.0.0.1:%d", int(v))
 		}
 	}
-	bin := opsbotBinary(tb)
 	e := &e2e{redis: redistest.Start(tb), slack: slackemu.New(emuOpts...), logs: &syncBuffer{}, done: make(chan error, 1)}
 	tb.Cleanup(e.slack.Close)
 	cfg := fmt.Sprintf(`slack:
@@ -105,11 +104,17 @@ rbac:
 log:
   level: debug
 %s`, e.slack.AppToken(), e.slack.BotToken(), e.slack.APIURL(), e.redis.Addr, listen, extraConfig)
+	e.run(tb, cfg, 1)
+	return e
+}
+
+// run starts `opsbot run` with config cfg, stopped when the test ends, and
+// waits until e.slack has wantConns connections.
+func (e *e2e) run(tb testing.TB, cfg string, wantConns int) {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	e.cmd = exec.Command(bin, "run", "-config", path)
+	writeFile(tb, path, cfg)
+	e.cmd = exec.Command(opsbotBinary(tb), "run", "-config", path)
 	e.cmd.Stdout, e.cmd.Stderr = e.logs, e.logs
 	if err := e.cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -118,10 +123,9 @@ log:
 	tb.Cleanup(func() { e.stop(tb) })
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := e.slack.WaitConnected(ctx, 1); err != nil {
+	if err := e.slack.WaitConnected(ctx, wantConns); err != nil {
 		tb.Fatalf("opsbot did not connect: %v\nlogs:\n%s", err, e.logs.String())
 	}
-	return e
 }
 
 func (e *e2e) stop(tb testing.TB) {

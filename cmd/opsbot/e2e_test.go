@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -297,21 +295,8 @@ limits:
 log:
   level: debug
 `, emu.AppToken(), emu.BotToken(), emu.APIURL(), slackExtra, redisAddr, port)
-	path := filepath.Join(tb.TempDir(), "config.yaml")
-	writeFile(tb, path, cfg)
 	e := &e2e{slack: emu, logs: &syncBuffer{}, done: make(chan error, 1)}
-	e.cmd = exec.Command(opsbotBinary(tb), "run", "-config", path)
-	e.cmd.Stdout, e.cmd.Stderr = e.logs, e.logs
-	if err := e.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { e.done <- e.cmd.Wait() }()
-	tb.Cleanup(func() { e.stop(tb) })
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := emu.WaitConnected(ctx, wantConns); err != nil {
-		tb.Fatalf("opsbot did not connect: %v\nlogs:\n%s", err, e.logs.String())
-	}
+	e.run(tb, cfg, wantConns)
 	return e
 }
 

@@ -8,9 +8,6 @@ import (
 
 	"opsbot/bot"
 	"opsbot/commands/incident"
-	"opsbot/commands/oncall"
-	"opsbot/integrations/redisstore"
-	"opsbot/jobs/loop"
 )
 
 // TestPeopleJoiningAreInvited: whoever takes a role (by command or the
@@ -72,18 +69,7 @@ func TestPeopleJoiningAreInvited(t *testing.T) {
 // TestEscalationReachesIncident: with the real on-call desk, the
 // second level of an incident's page is recorded on the incident.
 func TestEscalationReachesIncident(t *testing.T) {
-	srv, c := start(t)
-	store := redisstore.New(srv.Client(t), "t")
-	ch := &chat{}
-	lp := loop.New(store, loop.Options{Clock: c.Now})
-	oc, err := oncall.New(oncall.Config{
-		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL", "U2BOB"}, Shift: "1w",
-			Handoff: "monday 09:00", Start: "2026-03-09", EscalationPolicy: "sre-urgent"}},
-		Policies: []oncall.PolicyConfig{{Name: "sre-urgent", Levels: []oncall.LevelConfig{{Schedule: "sre", After: "5m"}, {Users: []string{"U2BOB"}}}}},
-	}, oncall.Deps{Store: store, Chat: ch, Steps: lp, Clock: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, c, ch, lp, oc := withOncall(t)
 	cfg := testConfig()
 	inc, err := incident.New(cfg, incident.Deps{Store: store, Chat: ch, Steps: lp, Pager: oc, Clock: c.Now})
 	if err != nil {

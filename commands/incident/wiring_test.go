@@ -13,9 +13,11 @@ import (
 	"opsbot/jobs/loop"
 )
 
-// The desk and on-call wired as the app wires them: a sev1 pages the
-// on-call person, whose Acknowledge in the DM acknowledges the incident.
-func TestWithOncall(t *testing.T) {
+// withOncall starts Redis and the real on-call desk on it: schedule sre
+// (carol, then bob) whose policy sre-urgent pages its person, then bob
+// after 5 minutes. Steps run on the returned loop.
+func withOncall(t testing.TB) (*redisstore.Store, *clock, *chat, *loop.Loop, *oncall.Service) {
+	t.Helper()
 	srv, c := start(t)
 	store := redisstore.New(srv.Client(t), "t")
 	ch := &chat{}
@@ -28,6 +30,13 @@ func TestWithOncall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, c, ch, lp, oc
+}
+
+// The desk and on-call wired as the app wires them: a sev1 pages the
+// on-call person, whose Acknowledge in the DM acknowledges the incident.
+func TestWithOncall(t *testing.T) {
+	store, c, ch, lp, oc := withOncall(t)
 	cfg := testConfig()
 	cfg.Severities["sev1"] = incident.SeverityConfig{Page: "sre", UpdateEvery: "30m"}
 	inc, err := incident.New(cfg, incident.Deps{Store: store, Chat: ch, Steps: lp, Pager: oc, Clock: c.Now})

@@ -199,13 +199,7 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		chat.waitFor(t, 20*time.Second, "the resolved update", func() bool {
 			return strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "RESOLVED: HighCPU")
 		})
-		var n int
-		for _, p := range chat.posts() {
-			if p.Channel == "CDB" {
-				n++
-			}
-		}
-		if n != 1 {
+		if n := chat.postsTo("CDB"); n != 1 {
 			t.Errorf("%d posts to CDB, want 1 (updates only)", n)
 		}
 		if strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "alert.ack") {

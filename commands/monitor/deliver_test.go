@@ -86,13 +86,7 @@ func TestRetryBackoffPerChannel(t *testing.T) {
 	if len(l.failures) != 0 || len(l.retryAt) != 0 {
 		t.Errorf("after the success CX still rests: %v %v", l.failures, l.retryAt)
 	}
-	var cx int
-	for _, p := range chat.posts() {
-		if p.Channel == "CX" {
-			cx++
-		}
-	}
-	if cx != 1 {
+	if cx := chat.postsTo("CX"); cx != 1 {
 		t.Errorf("%d messages in CX, want 1", cx)
 	}
 }

@@ -144,6 +144,17 @@ func (c *fakeChat) posts() []sent {
 	return out
 }
 
+// postsTo counts the posts (not updates) to channel.
+func (c *fakeChat) postsTo(channel string) int {
+	n := 0
+	for _, p := range c.posts() {
+		if p.Channel == channel {
+			n++
+		}
+	}
+	return n
+}
+
 // latest returns the current text of every message, by ts.
 func (c *fakeChat) latest() map[string]sent {
 	c.mu.Lock()
