@@ -67,6 +67,7 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 type changeSweeper interface {
 	SweepExpired(ctx context.Context) (int, error)
 	SweepInterrupted(ctx context.Context) (int, error)
+	SweepStalled(ctx context.Context) (int, error)
 	Wait()
 }
 
@@ -77,7 +78,8 @@ func (a *App) sweepChanges(ctx context.Context) {
 }
 
 // sweepChanges marks expired requests, and runs a stop of opsbot left
-// "running", at once and then every interval; a Redis lock makes one
+// "running", and starts (or expires) approved changes whose run never
+// started, at once and then every interval; a Redis lock makes one
 // replica do each sweep. When ctx ends it waits for desk's runs in flight.
 func sweepChanges(ctx context.Context, store *redisstore.Store, desk changeSweeper, every time.Duration, log *slog.Logger) {
 	defer desk.Wait()
@@ -100,6 +102,11 @@ func sweepChanges(ctx context.Context, store *redisstore.Store, desk changeSweep
 			log.Warn("sweep interrupted changes", "err", err)
 		} else if n > 0 {
 			log.Warn("changes interrupted by a stop of opsbot marked failed", "count", n)
+		}
+		if n, err := desk.SweepStalled(ctx); err != nil {
+			log.Warn("sweep approved changes whose run never started", "err", err)
+		} else if n > 0 {
+			log.Warn("approved changes whose run never started resumed or expired", "count", n)
 		}
 	}
 	sweep()

@@ -111,6 +111,7 @@ func (d *fakeDesk) SweepExpired(context.Context) (int, error) {
 	return 0, nil
 }
 func (d *fakeDesk) SweepInterrupted(context.Context) (int, error) { return 0, nil }
+func (d *fakeDesk) SweepStalled(context.Context) (int, error)     { return 0, nil }
 func (d *fakeDesk) Wait()                                         { d.waits.Add(1) }
 
 // TestSweepOneReplicaAtATime runs two replicas' sweeps on a short interval

@@ -95,7 +95,12 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 	if emergency != "" {
 		needed = 1 // an admin's emergency approval is final
 	}
-	out, n, err := s.st.approve(ctx, c.ID, Approval{User: user, At: s.now(), Emergency: emergency}, needed, s.now())
+	now := s.now()
+	due := now // when the run should start; the stalled sweep looks after it
+	if c.scheduled() && now.Before(c.WindowStart) {
+		due = c.WindowStart
+	}
+	out, n, err := s.st.approve(ctx, c.ID, Approval{User: user, At: now, Emergency: emergency}, needed, now, due)
 	if err != nil {
 		return "", bot.Unavailable("the state store", err)
 	}

@@ -51,6 +51,8 @@ type Change struct {
 	RejectReason string     `json:"-"`
 	Result       string     `json:"-"`
 	Progress     string     `json:"-"`
+	// Approved is when the final approval came (zero before).
+	Approved time.Time `json:"-"`
 	// Started is when the run began (zero before).
 	Started time.Time `json:"-"`
 }

@@ -33,6 +33,7 @@ func (s *store) approvalsKey(id string) string { return s.key(id, "approvals") }
 func (s *store) pendingKey() string            { return s.key("pending") }
 func (s *store) recentKey() string             { return s.key("recent") }
 func (s *store) runningKey() string            { return s.key("running") }
+func (s *store) approvedKey() string           { return s.key("approved") }
 func (s *store) mineKey(user string) string    { return s.key("by", user) }
 
 // create assigns the next CHG id and saves c as requested.
@@ -93,6 +94,9 @@ func (s *store) get(ctx context.Context, id string) (*Change, error) {
 	if sec, err := strconv.ParseInt(f["started"], 10, 64); err == nil {
 		c.Started = time.Unix(sec, 0)
 	}
+	if sec, err := strconv.ParseInt(f["approved"], 10, 64); err == nil {
+		c.Approved = time.Unix(sec, 0)
+	}
 	for _, v := range ap.Val() {
 		var a Approval
 		if json.Unmarshal([]byte(v), &a) == nil {
@@ -106,6 +110,8 @@ func (s *store) get(ctx context.Context, id string) (*Change, error) {
 // approveScript records one approval while the change is requested and
 // unexpired; the approval that completes the count moves it to approved.
 // Only that one caller sees "approved", however many approve at once.
+// It records when (field "approved") and indexes the change in the
+// approved set by when its run is due (ARGV[6]), for the stalled sweep.
 var approveScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {'missing', 0} end
@@ -119,18 +125,20 @@ end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return {'duplicate', 0} end
 local n = redis.call('HLEN', KEYS[2])
 if n >= tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[1], 'state', 'approved', 'decided_by', ARGV[1])
+  redis.call('HSET', KEYS[1], 'state', 'approved', 'decided_by', ARGV[1], 'approved', ARGV[4])
   redis.call('SREM', KEYS[3], ARGV[5])
+  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
   return {'approved', n}
 end
 return {'pending', n}
 `)
 
 // approve runs approveScript; it returns the outcome and approval count.
-func (s *store) approve(ctx context.Context, id string, a Approval, needed int, now time.Time) (string, int, error) {
+// due is when a final approval's run should start: now, or the window's start.
+func (s *store) approve(ctx context.Context, id string, a Approval, needed int, now, due time.Time) (string, int, error) {
 	doc, _ := json.Marshal(a)
-	res, err := approveScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.approvalsKey(id), s.pendingKey()},
-		a.User, doc, needed, now.Unix(), id).Slice()
+	res, err := approveScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.approvalsKey(id), s.pendingKey(), s.approvedKey()},
+		a.User, doc, needed, now.Unix(), id, due.Unix()).Slice()
 	if err != nil {
 		return "", 0, fmt.Errorf("approve %s: %w", id, err)
 	}
@@ -141,7 +149,8 @@ func (s *store) approve(ctx context.Context, id string, a Approval, needed int, 
 
 // transitionScript moves a change from one state to another and sets
 // extra fields, atomically; it returns "ok" or the current state. It keeps
-// the pending set (requested changes) and the running set in step.
+// the pending set (requested changes), the running set and the approved
+// index in step.
 var transitionScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'missing' end
@@ -151,6 +160,7 @@ for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[2], ARGV[3]) end
 if ARGV[2] == 'running' then redis.call('SADD', KEYS[3], ARGV[3]) end
 if ARGV[1] == 'running' then redis.call('SREM', KEYS[3], ARGV[3]) end
+if ARGV[1] == 'approved' then redis.call('ZREM', KEYS[4], ARGV[3]) end
 return 'ok'
 `)
 
@@ -161,7 +171,7 @@ func (s *store) transition(ctx context.Context, id, from, to string, kv ...strin
 	for _, v := range kv {
 		argv = append(argv, v)
 	}
-	res, err := transitionScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.pendingKey(), s.runningKey()}, argv...).Text()
+	res, err := transitionScript.Run(ctx, s.rdb, []string{s.changeKey(id), s.pendingKey(), s.runningKey(), s.approvedKey()}, argv...).Text()
 	if err != nil {
 		return false, "", fmt.Errorf("move %s from %s to %s: %w", id, from, to, err)
 	}
@@ -184,6 +194,25 @@ func (s *store) members(ctx context.Context, key string) ([]string, error) {
 	}
 	sort.Slice(ids, func(i, j int) bool { return idNum(ids[i]) < idNum(ids[j]) })
 	return ids, nil
+}
+
+// dueBy lists the approved changes whose run was due at or before t,
+// earliest first.
+func (s *store) dueBy(ctx context.Context, t time.Time) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.approvedKey(), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(t.Unix(), 10)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list approved changes: %w", err)
+	}
+	return ids, nil
+}
+
+// unindex drops id from the approved index; for an entry whose change is
+// gone or no longer approved.
+func (s *store) unindex(ctx context.Context, id string) error {
+	if err := s.rdb.ZRem(ctx, s.approvedKey(), id).Err(); err != nil {
+		return fmt.Errorf("unindex %s: %w", id, err)
+	}
+	return nil
 }
 
 // latest lists up to n ids of the sorted set key, newest first.

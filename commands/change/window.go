@@ -81,36 +81,53 @@ func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 	}
 	now := s.now()
 	if !now.Before(c.WindowEnd) {
-		why := "window missed: opsbot was not running during " + c.windowText() + "; request it again"
-		ok, _, err := s.st.transition(ctx, id, StateApproved, StateExpired, "result", why)
-		if err != nil {
-			return err
-		}
-		if ok {
-			s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
-			s.refresh(ctx, id)
-		}
-		return nil
+		return s.expireMissed(ctx, c)
 	}
 	if now.Before(c.WindowStart) {
 		return s.schedule(ctx, c) // early; come back at the start
 	}
-	if !s.runs.enter() {
-		return errors.New("opsbot is stopping; the run starts when it is back")
-	}
-	ok, err := s.claim(ctx, id)
-	if err != nil || !ok {
-		s.runs.done()
+	_, err = s.startBeside(ctx, c, "")
+	return err
+}
+
+// expireMissed expires approved c whose window has ended: it is not run late.
+func (s *Service) expireMissed(ctx context.Context, c *Change) error {
+	why := "window missed: opsbot was not running during " + c.windowText() + "; request it again"
+	ok, _, err := s.st.transition(ctx, c.ID, StateApproved, StateExpired, "result", why)
+	if err != nil {
 		return err
 	}
-	// The run may outlast the step's lock and must not hold up the loop:
-	// it is bound by run_timeout instead, and waited for by Wait at
-	// shutdown. A stop mid-run is caught by SweepInterrupted.
+	if ok {
+		s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
+		s.refresh(ctx, c.ID)
+	}
+	return nil
+}
+
+// startBeside claims approved c (approved→running, so of every caller
+// racing here exactly one wins) and runs it in the background; note, if
+// set, is posted in its thread first. It reports whether it started it.
+func (s *Service) startBeside(ctx context.Context, c *Change, note string) (bool, error) {
+	if !s.runs.enter() {
+		return false, errors.New("opsbot is stopping; the run starts when it is back")
+	}
+	ok, err := s.claim(ctx, c.ID)
+	if err != nil || !ok {
+		s.runs.done()
+		return false, err
+	}
+	// The run may outlast the step's or the sweep's lock and must not hold
+	// them up: it is bound by run_timeout instead, and waited for by Wait
+	// at shutdown. A stop mid-run is caught by SweepInterrupted.
 	go func() {
 		defer s.runs.done()
-		s.run(context.WithoutCancel(ctx), id)
+		ctx := context.WithoutCancel(ctx)
+		if note != "" {
+			s.thread(ctx, c, note)
+		}
+		s.run(ctx, c.ID)
 	}()
-	return nil
+	return true, nil
 }
 
 // SweepInterrupted marks failed every change still running longer than

@@ -171,7 +171,7 @@ func TestInterruptedRunIsMarkedFailed(t *testing.T) {
 	e := newEnv(t, func(c *Config, _ *actions.Config, _ *sshexec.Config) { c.RunTimeout = 10 * time.Minute })
 	ctx := context.Background()
 	c := e.request(t, "restart nginx on web-1 -- crash test")
-	if out, _, err := e.svc.st.approve(ctx, c.ID, Approval{User: "UBOB", At: e.clock.Now()}, 1, e.clock.Now()); out != "approved" || err != nil {
+	if out, _, err := e.svc.st.approve(ctx, c.ID, Approval{User: "UBOB", At: e.clock.Now()}, 1, e.clock.Now(), e.clock.Now()); out != "approved" || err != nil {
 		t.Fatalf("approve: %s %v", out, err)
 	}
 	if ok, err := e.svc.claim(ctx, c.ID); !ok || err != nil {
