@@ -18,6 +18,7 @@ const (
 	DefaultMaxOutputBytes     = 64 << 10
 	DefaultConcurrency        = 32
 	DefaultMaxSessionsPerHost = 8
+	DefaultKeepaliveInterval  = 30 * time.Second
 )
 
 // Config is the ssh section of opsbot's YAML configuration.
@@ -47,6 +48,12 @@ type Config struct {
 	CommandTimeout time.Duration `yaml:"command_timeout"`
 	// IdleTimeout closes a pooled connection unused this long (default 5m).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// KeepaliveInterval is how often each pooled connection is probed
+	// with a keepalive@openssh.com request; a connection that does not
+	// answer within ConnectTimeout is closed and dropped from the pool, so
+	// the next command dials instead of finding it dead. Leaving it out
+	// means 30s; 0s turns probing off.
+	KeepaliveInterval *time.Duration `yaml:"keepalive_interval"`
 	// KillGrace is how long a cancelled command has between SIGTERM and
 	// SIGKILL (default 2s).
 	KillGrace time.Duration `yaml:"kill_grace"`
@@ -92,6 +99,9 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.MaxOutputBytes, DefaultMaxOutputBytes)
 	setDefault(&c.Concurrency, DefaultConcurrency)
 	setDefault(&c.MaxSessionsPerHost, DefaultMaxSessionsPerHost)
+	if c.KeepaliveInterval == nil {
+		c.KeepaliveInterval = new(DefaultKeepaliveInterval)
+	}
 	if c.Bastion != nil {
 		setDefault(&c.Bastion.Port, c.Port)
 		if c.Bastion.User == "" {
@@ -157,6 +167,9 @@ func (c Config) Validate() error {
 			bad(d.key, "%s: must be positive", d.v)
 		}
 	}
+	if c.KeepaliveInterval != nil && *c.KeepaliveInterval < 0 {
+		bad("keepalive_interval", "%s: must be positive, or 0s to turn keepalives off", *c.KeepaliveInterval)
+	}
 	if c.MaxOutputBytes <= 0 {
 		bad("max_output_bytes", "%d: must be positive", c.MaxOutputBytes)
 	}
@@ -167,4 +180,12 @@ func (c Config) Validate() error {
 		bad("max_sessions_per_host", "%d: must be positive", c.MaxSessionsPerHost)
 	}
 	return errors.Join(errs...)
+}
+
+// keepalive returns the keepalive interval, 0 when probing is off.
+func (c Config) keepalive() time.Duration {
+	if c.KeepaliveInterval == nil {
+		return 0
+	}
+	return *c.KeepaliveInterval
 }

@@ -40,6 +40,10 @@ ssh:
 		Concurrency:        DefaultConcurrency,
 		MaxSessionsPerHost: DefaultMaxSessionsPerHost,
 	}
+	if got.SSH.KeepaliveInterval == nil || *got.SSH.KeepaliveInterval != DefaultKeepaliveInterval {
+		t.Errorf("keepalive_interval = %v, want the default %s", got.SSH.KeepaliveInterval, DefaultKeepaliveInterval)
+	}
+	got.SSH.KeepaliveInterval = nil
 	if *got.SSH.Bastion != *want.Bastion {
 		t.Errorf("bastion = %+v, want %+v", *got.SSH.Bastion, *want.Bastion)
 	}
@@ -49,6 +53,28 @@ ssh:
 	}
 	if err := got.SSH.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
+	}
+}
+
+// keepalive_interval: 0s turns probes off; leaving the key out does not.
+func TestConfigKeepaliveInterval(t *testing.T) {
+	tests := []struct {
+		doc  string
+		want time.Duration
+	}{
+		{"known_hosts: /k", DefaultKeepaliveInterval},
+		{"keepalive_interval: 0s", 0},
+		{"keepalive_interval: 15s", 15 * time.Second},
+	}
+	for _, tt := range tests {
+		var c Config
+		if err := yaml.Unmarshal([]byte(tt.doc), &c); err != nil {
+			t.Fatalf("%s: %v", tt.doc, err)
+		}
+		c.ApplyDefaults() // as New does again: an explicit 0s stays 0s
+		if got := c.keepalive(); got != tt.want {
+			t.Errorf("%s: keepalive interval = %s, want %s", tt.doc, got, tt.want)
+		}
 	}
 }
 
@@ -73,6 +99,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad port", func(c *Config) { c.Port = 70000 }, []string{"ssh.port", "70000"}},
 		{"bastion without address", func(c *Config) { c.Bastion = &Bastion{Port: 22, User: "u"} }, []string{"ssh.bastion.address"}},
 		{"negative durations", func(c *Config) { c.CommandTimeout, c.IdleTimeout = -1, -time.Second }, []string{"ssh.command_timeout", "ssh.idle_timeout"}},
+		{"keepalives off", func(c *Config) { c.KeepaliveInterval = new(time.Duration(0)) }, nil},
+		{"negative keepalive", func(c *Config) { c.KeepaliveInterval = new(-time.Second) }, []string{"ssh.keepalive_interval"}},
 		{
 			"every problem at once",
 			func(c *Config) {

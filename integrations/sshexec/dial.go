@@ -21,10 +21,18 @@ func (e *Executor) connect(ctx context.Context, t Target) (*pooledConn, error) {
 	})
 }
 
+// dialTCP opens the TCP connection to addr, through the test hook when set.
+func (e *Executor) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	if e.dialHook != nil {
+		return e.dialHook(ctx, addr)
+	}
+	return (&net.Dialer{Timeout: e.cfg.ConnectTimeout}).DialContext(ctx, "tcp", addr)
+}
+
 func (e *Executor) dialTarget(ctx context.Context, t Target) (*ssh.Client, func(), error) {
 	b := e.cfg.Bastion
 	if b == nil {
-		conn, err := (&net.Dialer{Timeout: e.cfg.ConnectTimeout}).DialContext(ctx, "tcp", t.HostPort())
+		conn, err := e.dialTCP(ctx, t.HostPort())
 		if err != nil {
 			return nil, nil, fmt.Errorf("connect to %s (%s): %w: %w", t.Name, t.HostPort(), ErrUnreachable, err)
 		}
@@ -33,7 +41,7 @@ func (e *Executor) dialTarget(ctx context.Context, t Target) (*ssh.Client, func(
 	}
 	bt := Target{Name: "bastion " + b.Address, Address: b.Address, Port: b.Port, User: b.User}
 	bc, err := e.pool.acquire(ctx, "bastion:"+bt.User+"@"+bt.HostPort(), func(ctx context.Context) (*ssh.Client, func(), error) {
-		conn, err := (&net.Dialer{Timeout: e.cfg.ConnectTimeout}).DialContext(ctx, "tcp", bt.HostPort())
+		conn, err := e.dialTCP(ctx, bt.HostPort())
 		if err != nil {
 			return nil, nil, fmt.Errorf("connect to %s (%s): %w: %w", bt.Name, bt.HostPort(), ErrUnreachable, err)
 		}

@@ -3,6 +3,8 @@ package sshexec
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,18 +14,24 @@ import (
 
 // pool keeps one *ssh.Client per key (user@host:port), shared by every
 // command for that host. Concurrent first uses wait for one dial; a client
-// unused for idle is closed; a client whose connection drops is forgotten.
+// unused for idle is closed; a client whose connection drops is forgotten;
+// with keepalive set, a client that does not answer a probe within
+// keepaliveWait is closed (see keepAlive).
 type pool struct {
-	idle        time.Duration
-	maxSessions int
+	idle          time.Duration
+	maxSessions   int
+	keepalive     time.Duration // 0: no probes
+	keepaliveWait time.Duration
+	log           *slog.Logger
 
 	mu     sync.Mutex
 	conns  map[string]*pooledConn
 	closed bool
-	wg     sync.WaitGroup // one per client watcher
+	wg     sync.WaitGroup // one per client watcher and keepalive loop
 
 	dials     atomic.Int64
 	evictions atomic.Int64
+	probes    atomic.Int64 // keepalive probes answered
 }
 
 // pooledConn is a pool entry. ready is closed once the dial has finished;
@@ -38,14 +46,27 @@ type pooledConn struct {
 	lastUsed time.Time
 	timer    *time.Timer
 	sessions chan struct{} // semaphore: concurrent sessions on client
+	ended    chan struct{} // closed once client's connection has ended
 }
 
 // dialFunc connects a client; onClose, if not nil, runs once the client's
 // connection has ended (a tunnelled client releases its bastion there).
 type dialFunc func(ctx context.Context) (client *ssh.Client, onClose func(), err error)
 
-func newPool(idle time.Duration, maxSessions int) *pool {
-	return &pool{idle: idle, maxSessions: maxSessions, conns: map[string]*pooledConn{}}
+// poolConfig sizes a pool and times its keepalive probes.
+type poolConfig struct {
+	idle          time.Duration
+	maxSessions   int
+	keepalive     time.Duration
+	keepaliveWait time.Duration
+}
+
+func newPool(cfg poolConfig, log *slog.Logger) *pool {
+	return &pool{
+		idle: cfg.idle, maxSessions: cfg.maxSessions,
+		keepalive: cfg.keepalive, keepaliveWait: cfg.keepaliveWait,
+		log: log, conns: map[string]*pooledConn{},
+	}
 }
 
 // acquire returns the client for key, dialing it if there is none. The
@@ -111,10 +132,15 @@ func (p *pool) dial(ctx context.Context, c *pooledConn, dial dialFunc) (*pooledC
 		return nil, err
 	}
 	c.client, c.onClose, c.users = client, onClose, 1
+	c.ended = make(chan struct{})
 	close(c.ready)
 	p.wg.Add(1)
-	p.mu.Unlock()
 	go p.watch(c)
+	if p.keepalive > 0 {
+		p.wg.Add(1)
+		go p.keepAlive(c)
+	}
+	p.mu.Unlock()
 	return c, nil
 }
 
@@ -122,6 +148,7 @@ func (p *pool) dial(ctx context.Context, c *pooledConn, dial dialFunc) (*pooledC
 func (p *pool) watch(c *pooledConn) {
 	defer p.wg.Done()
 	_ = c.client.Wait()
+	close(c.ended)
 	p.mu.Lock()
 	if p.conns[c.key] == c {
 		delete(p.conns, c.key)
@@ -132,6 +159,62 @@ func (p *pool) watch(c *pooledConn) {
 	p.mu.Unlock()
 	if c.onClose != nil {
 		c.onClose()
+	}
+}
+
+// keepAlive probes c every p.keepalive until its connection ends. A probe
+// that fails or goes unanswered for p.keepaliveWait means the host or the
+// path to it is gone (rebooted, or a NAT or firewall dropped the idle
+// flow): c is evicted, so the next command dials instead of failing on it.
+// Commands running on c fail as they would on the dead connection anyway.
+func (p *pool) keepAlive(c *pooledConn) {
+	defer p.wg.Done()
+	tick := time.NewTicker(p.keepalive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.ended:
+			return
+		case <-tick.C:
+		}
+		var dropped bool
+		err := probe(c.client, p.keepaliveWait, func() { dropped = p.evict(c) })
+		if err == nil {
+			p.probes.Add(1)
+			continue
+		}
+		if !dropped { // the request failed: the connection had ended, or ends now
+			dropped = p.evict(c)
+		}
+		if dropped {
+			p.log.Warn("ssh keepalive failed; connection dropped", "connection", c.key, "error", err)
+		}
+		return
+	}
+}
+
+// probe sends a keepalive@openssh.com global request and waits at most
+// wait for the answer. OpenSSH answers it with a refusal, which proves the
+// connection alive as well as an acceptance would. On timeout it calls
+// giveUp, which must close client (that ends the wait for the answer).
+func probe(client *ssh.Client, wait time.Duration, giveUp func()) error {
+	answered := make(chan error, 1)
+	go func() {
+		_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+		answered <- err
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case err := <-answered:
+		if err != nil {
+			return fmt.Errorf("keepalive: %w", err)
+		}
+		return nil
+	case <-timer.C:
+		giveUp()
+		<-answered
+		return fmt.Errorf("keepalive: no answer within %s", wait)
 	}
 }
 
@@ -163,15 +246,18 @@ func (p *pool) expire(c *pooledConn) {
 	c.client.Close()
 }
 
-// evict drops a client found broken; holders still release it.
-func (p *pool) evict(c *pooledConn) {
+// evict drops a client found broken and closes it; holders still release
+// it. It reports whether c was still in the pool.
+func (p *pool) evict(c *pooledConn) bool {
 	p.mu.Lock()
-	if p.conns[c.key] == c {
+	dropped := p.conns[c.key] == c
+	if dropped {
 		delete(p.conns, c.key)
 		p.evictions.Add(1)
 	}
 	p.mu.Unlock()
 	c.client.Close()
+	return dropped
 }
 
 // acquireSession takes one of c's session slots.

@@ -10,6 +10,7 @@
 package sshexec
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,6 +42,8 @@ type Executor struct {
 	hostKeys *hostKeyDB
 	auth     *authenticator
 	pool     *pool
+	// dialHook, when set (by tests), replaces the TCP dial to addr.
+	dialHook func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 // Option configures an Executor.
@@ -86,7 +89,12 @@ func New(cfg Config, opts ...Option) (*Executor, error) {
 		log:      o.log,
 		hostKeys: hk,
 		auth:     auth,
-		pool:     newPool(cfg.IdleTimeout, cfg.MaxSessionsPerHost),
+		pool: newPool(poolConfig{
+			idle:          cfg.IdleTimeout,
+			maxSessions:   cfg.MaxSessionsPerHost,
+			keepalive:     cfg.keepalive(),
+			keepaliveWait: cfg.ConnectTimeout,
+		}, o.log),
 	}, nil
 }
 
