@@ -114,7 +114,7 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 		if c.scheduled() && s.now().Before(c.WindowStart) {
 			if err := s.schedule(ctx, c); err != nil {
 				s.log.Error("schedule change run", "change", c.ID, "err", err)
-				return "", bot.Errorf(bot.CodeUnavailable, "%s is approved but its run could not be scheduled (the state store failed); cancel it and request it again", c.ID)
+				return "", bot.Errorf(bot.CodeUnavailable, "%s is approved but its run could not be scheduled (the state store failed); the change sweep will start it within about two minutes of its window's start, or cancel it", c.ID)
 			}
 			s.refresh(ctx, c.ID)
 			return fmt.Sprintf("You approved %s; it will run at the start of its window, %s.", c.ID, c.windowText()), nil

@@ -107,7 +107,7 @@ func TestSweepRunsAWindowWhoseSchedulingFailedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, ""); err == nil || !strings.Contains(bot.UserMessage(err), "could not be scheduled") {
+	if _, err := desk.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, ""); err == nil || !strings.Contains(bot.UserMessage(err), "could not be scheduled (the state store failed); the change sweep will start it") {
 		t.Fatalf("approve: %v", err)
 	}
 	if got, _ := desk.st.get(ctx, c.ID); got.State != StateApproved {
