@@ -25,18 +25,20 @@ type Shift struct {
 	Start, End time.Time
 }
 
-// wall returns t's wall-clock reading in loc as a UTC time.
+// wall returns t's wall-clock reading in loc as a UTC time: the instant
+// shifted by loc's offset at t.
 func wall(t time.Time, loc *time.Location) time.Time {
-	y, mo, d := t.In(loc).Date()
-	h, mi, s := t.In(loc).Clock()
-	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
+	_, off := t.In(loc).Zone()
+	return t.UTC().Add(time.Duration(off) * time.Second)
 }
 
 // instant is the moment a wall-clock reading happens in loc. A reading in
 // a daylight-saving gap comes out after the gap; an ambiguous one at its
 // first occurrence.
 func instant(w time.Time, loc *time.Location) time.Time {
-	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	y, mo, d := w.Date()
+	h, mi, sec := w.Clock()
+	t := time.Date(y, mo, d, h, mi, sec, w.Nanosecond(), loc)
 	if wall(t, loc).Equal(w) {
 		if earlier := t.Add(-time.Hour); wall(earlier, loc).Equal(w) {
 			return earlier
@@ -62,17 +64,24 @@ func (s *Schedule) ShiftAt(t time.Time) Shift {
 	}
 	// Wall time is not monotonic around daylight saving changes; settle on
 	// the shift whose real bounds hold t.
-	for !s.start(k + 1).After(t) {
+	lo, hi := s.start(k), s.start(k+1)
+	for !hi.After(t) {
 		k++
+		lo, hi = hi, s.start(k+1)
 	}
-	for s.start(k).After(t) {
+	for lo.After(t) {
 		k--
+		lo, hi = s.start(k), lo
 	}
-	return s.shift(k)
+	return s.between(k, lo, hi)
 }
 
-func (s *Schedule) shift(k int64) Shift {
-	sh := Shift{Index: k, Start: s.start(k), End: s.start(k + 1)}
+// shift is shift k.
+func (s *Schedule) shift(k int64) Shift { return s.between(k, s.start(k), s.start(k+1)) }
+
+// between is shift k, whose bounds the caller has worked out.
+func (s *Schedule) between(k int64, start, end time.Time) Shift {
+	sh := Shift{Index: k, Start: start, End: end}
 	if k >= 0 {
 		sh.User = s.Users[k%int64(len(s.Users))]
 	}
