@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
@@ -37,12 +38,16 @@ func (s *Service) claim(ctx context.Context, id string) (bool, error) {
 		s.log.Error("start change", "change", id, "err", err)
 		return false, err
 	}
+	if ok {
+		s.met.event(eventStarted)
+	}
 	return ok, nil
 }
 
 // run carries out a claimed change: hosts silenced, the command on every
 // host bounded by run_timeout, results in the thread, the message updated.
 func (s *Service) run(ctx context.Context, id string) string {
+	start := time.Now() // the run's wall time, whatever the desk's clock says
 	// Reporting must outlive a run cut short by its timeout.
 	report := context.WithoutCancel(ctx)
 	ctx, cancel := context.WithTimeout(ctx, s.pol.runTimeout)
@@ -92,7 +97,10 @@ func (s *Service) run(ctx context.Context, id string) string {
 		s.log.Error("finish change", "change", c.ID, "err", err)
 	} else if !ok {
 		s.log.Warn("finish change: it was no longer running", "change", c.ID, "state", cur)
+	} else {
+		s.met.event(outcome)
 	}
+	s.met.ran(time.Since(start), res) // the hosts ran, whoever recorded the end
 	s.record(ctx, c.DecidedBy, "change.execute", c.ID+": "+summary, outcome)
 	s.refresh(ctx, c.ID)
 	return fmt.Sprintf("%s (%s)", strings.ReplaceAll(outcome, "_", " "), summary)

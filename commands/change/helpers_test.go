@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
@@ -142,6 +143,8 @@ type env struct {
 	// loop runs the desk's steps on the test clock; call Tick.
 	loop  *loop.Loop
 	store *redisstore.Store
+	// reg holds the desk's metrics.
+	reg *prometheus.Registry
 }
 
 // systemctl is a unit-like fake: restart stops the unit's process (a
@@ -197,11 +200,12 @@ func newEnv(t *testing.T, opts ...option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ex.Close() })
-	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat}
+	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat,
+		reg: prometheus.NewRegistry()}
 	e.store = redisstore.New(rs.Client(t), "opsbot")
 	e.loop = e.newLoop(t)
 	e.svc, err = New(Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
-		Audit: e.audit, Steps: e.loop, Clock: e.clock.Now}, ccfg)
+		Audit: e.audit, Steps: e.loop, Clock: e.clock.Now, Metrics: e.reg}, ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	if err := s.st.create(ctx, c); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
+	s.met.event(StateRequested)
 	detail := c.title() + " — " + d.Reason
 	if c.scheduled() {
 		detail = c.title() + " at " + c.windowText() + " — " + d.Reason
@@ -68,6 +69,7 @@ func (s *Service) expireIfDue(ctx context.Context, c *Change) (bool, error) {
 		return false, bot.Unavailable("the state store", err)
 	}
 	if ok {
+		s.met.event(StateExpired)
 		s.record(ctx, "", "change.expire", c.ID+": expired at "+c.Expires.UTC().Format("2006-01-02 15:04 MST")+" without enough approvals", "ok")
 		s.refresh(ctx, c.ID)
 	}
@@ -110,6 +112,7 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 		s.refresh(ctx, c.ID)
 		return fmt.Sprintf("You approved %s (%d of %d approvals).", c.ID, n, needed), nil
 	case "approved":
+		s.met.event(StateApproved)
 		s.record(ctx, user, "change.approve", detail+" (final)", "ok")
 		if c.scheduled() && s.now().Before(c.WindowStart) {
 			if err := s.schedule(ctx, c); err != nil {
@@ -124,6 +127,7 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 	case "duplicate":
 		return "", bot.Errorf(bot.CodeConflict, "you already approved %s", c.ID)
 	case "expired":
+		s.met.event(StateExpired)
 		s.record(ctx, "", "change.expire", c.ID+": expired at "+c.Expires.UTC().Format("2006-01-02 15:04 MST")+", caught while approving", "ok")
 		s.refresh(ctx, c.ID)
 		return "", bot.Errorf(bot.CodeConflict, "%s expired before it was approved; request it again", c.ID)
@@ -204,6 +208,7 @@ func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (s
 				s.log.Warn("cancel scheduled change run", "change", c.ID, "err", err) // the step finds it cancelled
 			}
 		}
+		s.met.event(StateCancelled)
 		s.record(ctx, user, "change.cancel", c.ID+" (approved, before its window)", "ok")
 		s.refresh(ctx, c.ID)
 		return fmt.Sprintf("%s is cancelled; it will not run.", c.ID), nil
@@ -225,6 +230,7 @@ func (s *Service) close(ctx context.Context, c *Change, user, to, event, detail 
 	if !ok {
 		return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
 	}
+	s.met.event(to)
 	s.record(ctx, user, event, detail, "ok")
 	s.refresh(ctx, c.ID)
 	return fmt.Sprintf("%s is %s.", c.ID, to), nil

@@ -72,6 +72,7 @@ func (s *Service) takeUp(ctx context.Context, c *Change, now time.Time) (bool, e
 		if err != nil || !ok {
 			return false, err
 		}
+		s.met.event(StateExpired)
 		s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
 		s.thread(ctx, c, c.ID+" was "+why+".")
 		s.refresh(ctx, c.ID)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"opsbot/bot"
 	"opsbot/bot/audit"
 	"opsbot/commands/actions"
@@ -42,8 +44,8 @@ type Catalogue interface {
 	Action(name string) (*actions.Action, error)
 }
 
-// Deps are what the desk works with. All but Silencer, Steps, Clock and
-// Log are required; without Steps, requests with a window are refused.
+// Deps are what the desk works with. All but Silencer, Steps, Clock, Log
+// and Metrics are required; without Steps, requests with a window are refused.
 type Deps struct {
 	Store    *redisstore.Store
 	Chat     actions.Chat
@@ -56,6 +58,8 @@ type Deps struct {
 	// Clock tells the time; nil means time.Now.
 	Clock func() time.Time
 	Log   *slog.Logger
+	// Metrics registers the desk's metrics; nil leaves them unregistered.
+	Metrics prometheus.Registerer
 }
 
 // Service is the change desk.
@@ -64,6 +68,7 @@ type Service struct {
 	st  *store
 	pol *policy
 	log *slog.Logger
+	met *metrics
 	// runs are the scheduled runs in flight, started by the step loop.
 	runs flights
 }
@@ -96,7 +101,7 @@ func (f *flights) done() {
 	f.wg.Done()
 }
 
-// New checks cfg and returns the desk.
+// New checks cfg and returns the desk, registering its metrics.
 func New(d Deps, cfg Config) (*Service, error) {
 	pol, errs := cfg.compile()
 	if len(errs) > 0 {
@@ -112,7 +117,8 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{d: d, st: newStore(d.Store), pol: pol, log: log}, nil
+	st := newStore(d.Store)
+	return &Service{d: d, st: st, pol: pol, log: log, met: newMetrics(d.Metrics, st, log)}, nil
 }
 
 func (s *Service) now() time.Time { return s.d.Clock() }

@@ -184,6 +184,15 @@ func (s *store) transition(ctx context.Context, id, from, to string, kv ...strin
 // pending lists the ids waiting for approval.
 func (s *store) pending(ctx context.Context) ([]string, error) { return s.members(ctx, s.pendingKey()) }
 
+// pendingCount is how many changes wait for approval.
+func (s *store) pendingCount(ctx context.Context) (int64, error) {
+	n, err := s.rdb.SCard(ctx, s.pendingKey()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count pending changes: %w", err)
+	}
+	return n, nil
+}
+
 // running lists the ids of changes running now (or left running by a stop).
 func (s *store) running(ctx context.Context) ([]string, error) { return s.members(ctx, s.runningKey()) }
 

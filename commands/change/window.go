@@ -98,6 +98,7 @@ func (s *Service) expireMissed(ctx context.Context, c *Change) error {
 		return err
 	}
 	if ok {
+		s.met.event(StateExpired)
 		s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
 		s.refresh(ctx, c.ID)
 	}
@@ -150,6 +151,7 @@ func (s *Service) SweepInterrupted(ctx context.Context) (int, error) {
 		}
 		if ok {
 			n++
+			s.met.event(StateFailed)
 			s.record(ctx, "", "change.execute", c.ID+": "+interrupted, StateFailed)
 			s.thread(ctx, c, fmt.Sprintf("%s was still running %s after it started: %s.", c.ID, s.now().Sub(c.Started).Round(time.Minute), interrupted))
 			s.refresh(ctx, id)

@@ -259,7 +259,9 @@ func TestStoppedDeskLeavesTheRunToTheNextStart(t *testing.T) {
 		t.Fatal("the step was dropped")
 	}
 	// then the next start's desk runs it once the retry is due
-	next, err := New(e.svc.d, Config{Channel: "CCHANGES", Expiry: time.Hour})
+	d := e.svc.d
+	d.Metrics = nil // the next process has its own registry
+	next, err := New(d, Config{Channel: "CCHANGES", Expiry: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
