@@ -32,7 +32,7 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 		runner = ex
 	}
 	changes, err := change.New(change.Deps{Store: a.Store, Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat,
-		Audit: a.Audit, Silencer: surf.Silencer, Steps: a.Loop, Clock: time.Now, Log: a.Log}, cfg.Changes)
+		Audit: a.Audit, Silencer: surf.Silencer, Steps: a.Loop, Clock: time.Now, Log: a.Log, Metrics: a.Registry}, cfg.Changes)
 	if err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
