@@ -83,7 +83,7 @@ func (m *Main) readConfig(forSlack bool) (*Config, *config.Document, error) {
 		return cfg, doc, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open config: %w (give one with -config, or copy config.example.yaml to config.yaml)", err)
+		return nil, nil, configError{report: fmt.Sprintf("open config: %v (give one with -config, or copy config.example.yaml to config.yaml)", err)}
 	}
 	defer f.Close()
 	cfg, doc := loadConfig(loader, m.ConfigPath, f, forSlack)

@@ -12,7 +12,7 @@ import (
 func (m *Main) checkConfig() error {
 	f, err := os.Open(m.ConfigPath)
 	if err != nil {
-		return fmt.Errorf("open config: %w", err)
+		return configError{report: fmt.Sprintf("open config: %v (give the file's path: opsbot check-config FILE)", err)}
 	}
 	defer f.Close()
 	_, doc := loadConfig(config.NewLoader(), m.ConfigPath, f, true)

@@ -38,6 +38,22 @@ func TestBrokenConfigs(t *testing.T) {
 	}
 }
 
+// TestMissingConfigFile: a config file that isn't there is a config
+// problem (exit 3) that says what to do, for run and check-config alike.
+func TestMissingConfigFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	for _, args := range [][]string{{"run", "-config", missing}, {"check-config", missing}} {
+		m := NewMain(nil, &bytes.Buffer{}, &bytes.Buffer{})
+		if err := m.ParseFlags(args); err != nil {
+			t.Fatal(err)
+		}
+		err := m.Run(t.Context())
+		if err == nil || exitCode(err) != 3 || !strings.Contains(err.Error(), "nope.yaml") || !strings.Contains(err.Error(), "give ") {
+			t.Errorf("%v: err = %v (exit %d), want exit 3 naming the file and what to do", args, err, exitCode(err))
+		}
+	}
+}
+
 func TestExampleConfigIsValid(t *testing.T) {
 	t.Setenv("SLACK_APP_TOKEN", "xapp-1-A000-placeholder")
 	t.Setenv("SLACK_BOT_TOKEN", "xoxb-placeholder")
