@@ -57,23 +57,12 @@ func TestSweepResumesAChangeApprovedBeforeACrashOnce(t *testing.T) {
 	// then two replicas sweeping after the minute start it once between them
 	e.clock.Add(90 * time.Second)
 	other := e.replica(t, e.loop)
-	var started atomic.Int32
-	var wg sync.WaitGroup
-	for _, svc := range []*Service{e.svc, other, e.svc, other} {
-		wg.Go(func() {
-			n, err := svc.SweepStalled(ctx)
-			if err != nil {
-				t.Errorf("sweep: %v", err)
-			}
-			started.Add(int32(n))
-		})
-	}
-	wg.Wait()
+	started := sweepAtOnce(t, e.svc, other, e.svc, other)
 	e.settle()
 	other.runs.wg.Wait()
 	got, _ := e.svc.st.get(ctx, c.ID)
-	if started.Load() != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
-		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started.Load(), got.State, e.runner.calls.Load(), e.calls(t))
+	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
+		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started, got.State, e.runner.calls.Load(), e.calls(t))
 	}
 	if th := e.chat.thread(c.TS); !strings.Contains(th, "Resuming "+c.ID+" after a restart: it was approved at 2026-03-04 10:00 UTC") {
 		t.Errorf("thread: %s", th)
@@ -124,23 +113,12 @@ func TestSweepRunsAWindowWhoseSchedulingFailedOnce(t *testing.T) {
 	}
 	// then a minute into the window two replicas' sweeps run it once
 	e.clock.Add(30 * time.Second)
-	var started atomic.Int32
-	var wg sync.WaitGroup
-	for _, svc := range []*Service{desk, e.svc, desk, e.svc} {
-		wg.Go(func() {
-			n, err := svc.SweepStalled(ctx)
-			if err != nil {
-				t.Errorf("sweep: %v", err)
-			}
-			started.Add(int32(n))
-		})
-	}
-	wg.Wait()
+	started := sweepAtOnce(t, desk, e.svc, desk, e.svc)
 	desk.runs.wg.Wait()
 	e.settle()
 	got, _ := e.svc.st.get(ctx, c.ID)
-	if started.Load() != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
-		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started.Load(), got.State, e.runner.calls.Load(), e.calls(t))
+	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
+		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started, got.State, e.runner.calls.Load(), e.calls(t))
 	}
 	if th := e.chat.thread(c.TS); !strings.Contains(th, "did not start when its window opened") {
 		t.Errorf("thread: %s", th)
@@ -200,4 +178,23 @@ func TestSweepExpiresAStalledChangeTooOldToRun(t *testing.T) {
 	if n, err := e.svc.SweepStalled(ctx); n != 0 || err != nil {
 		t.Errorf("swept %d, %v again", n, err)
 	}
+}
+
+// sweepAtOnce runs SweepStalled on every desk at the same time and returns
+// how many changes they started between them.
+func sweepAtOnce(t *testing.T, desks ...*Service) int {
+	t.Helper()
+	var started atomic.Int32
+	var wg sync.WaitGroup
+	for _, svc := range desks {
+		wg.Go(func() {
+			n, err := svc.SweepStalled(t.Context())
+			if err != nil {
+				t.Errorf("sweep: %v", err)
+			}
+			started.Add(int32(n))
+		})
+	}
+	wg.Wait()
+	return int(started.Load())
 }
