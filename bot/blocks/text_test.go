@@ -9,13 +9,13 @@ import (
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":                  "plain",
-		"a & b":                  "a &amp; b",
-		"<!channel>":             "&lt;!channel&gt;",
-		"<https://evil|click>":   "&lt;https://evil|click&gt;",
-		"&lt; already":           "&amp;lt; already",
-		"<@U123> hi":             "&lt;@U123&gt; hi",
-		"<!date^1^{time}|x>":     "&lt;!date^1^{time}|x&gt;",
+		"plain":                 "plain",
+		"a & b":                 "a &amp; b",
+		"<!channel>":            "&lt;!channel&gt;",
+		"<https://evil|click>":  "&lt;https://evil|click&gt;",
+		"&lt; already":          "&amp;lt; already",
+		"<@U123> hi":            "&lt;@U123&gt; hi",
+		"<!date^1^{time}|x>":    "&lt;!date^1^{time}|x&gt;",
 		"emoji 🚨 & <b>bold</b>": "emoji 🚨 &amp; &lt;b&gt;bold&lt;/b&gt;",
 	} {
 		if got := Escape(in); got != want {
@@ -36,7 +36,7 @@ func TestCut(t *testing.T) {
 		{"short", 10, "short"},
 		{"exactly10!", 10, "exactly10!"},
 		{"abcdefghijk", 5, "abcd…"},
-		{"ab&amp;cd", 5, "ab…"},     // would split &amp;
+		{"ab&amp;cd", 5, "ab…"},      // would split &amp;
 		{"ab&amp;cd", 8, "ab&amp;…"}, // entity kept whole
 		{"héllo wörld", 6, "héllo…"},
 		{"see <@U123> now", 8, "see …"},
