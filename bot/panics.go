@@ -38,6 +38,12 @@ func (p *Panics) Recover(where string, after func(err error)) {
 	}
 	p.record(where, v, debug.Stack())
 	if after != nil {
+		// Telling the person must not panic the goroutine all over again.
+		defer func() {
+			if v := recover(); v != nil {
+				p.record(where+".after", v, debug.Stack())
+			}
+		}()
 		after(fmt.Errorf("panic in %s: %v", where, v))
 	}
 }

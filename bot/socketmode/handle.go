@@ -16,9 +16,17 @@ import (
 // viewTimeout leaves time to ack a submission within Slack's 3 s.
 const viewTimeout = 2500 * time.Millisecond
 
+// acker acknowledges envelopes; *socketmode.Client is one.
+type acker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
 // envelope acks first, then de-duplicates and hands the work to a
-// goroutine, so the event loop never waits on a handler.
-func (t *Transport) envelope(work context.Context, client *socketmode.Client, evt socketmode.Event) {
+// goroutine, so the event loop never waits on a handler. Every goroutine
+// it starts is recovered: a payload that makes a handler panic is logged,
+// counted and answered "internal error", and the bot serves on.
+func (t *Transport) envelope(work context.Context, client acker, evt socketmode.Event) {
+	defer t.panics.Recover("socketmode.envelope", nil)
 	typ := string(evt.Type)
 	if evt.Request == nil {
 		t.m.envelopes.WithLabelValues(typ, "ignored").Inc()
@@ -52,6 +60,7 @@ func (t *Transport) envelope(work context.Context, client *socketmode.Client, ev
 	t.inflight.Add(1)
 	go func() {
 		defer t.inflight.Done()
+		defer t.panics.Recover("socketmode.handler", func(err error) { t.deliver(work, req, nil, err) })
 		if !t.first(work, id, evt.Request.EnvelopeID) {
 			t.m.envelopes.WithLabelValues(typ, "duplicate").Inc()
 			t.log.Debug("redelivered envelope dropped", "envelope", evt.Request.EnvelopeID, "id", id)
@@ -70,7 +79,7 @@ func (t *Transport) envelope(work context.Context, client *socketmode.Client, ev
 // made good by Slack's redelivery, which de-duplication absorbs.
 const ackWait = 250 * time.Millisecond
 
-func (t *Transport) ack(client *socketmode.Client, env *socketmode.Request, payload any) {
+func (t *Transport) ack(client acker, env *socketmode.Request, payload any) {
 	ctx, cancel := context.WithTimeout(context.Background(), ackWait)
 	defer cancel()
 	if err := client.AckCtx(ctx, env.EnvelopeID, payload); err != nil {
@@ -105,7 +114,7 @@ func (t *Transport) request(evt socketmode.Event) (*bot.Request, string) {
 	case slackevents.EventsAPIEvent:
 		return t.eventRequest(data)
 	case slack.InteractionCallback:
-		if data.Type != slack.InteractionTypeBlockActions || len(data.ActionCallback.BlockActions) == 0 {
+		if data.Type != slack.InteractionTypeBlockActions || len(data.ActionCallback.BlockActions) == 0 || data.ActionCallback.BlockActions[0] == nil {
 			return nil, ""
 		}
 		a := data.ActionCallback.BlockActions[0]
@@ -126,12 +135,12 @@ func (t *Transport) request(evt socketmode.Event) (*bot.Request, string) {
 
 func (t *Transport) eventRequest(e slackevents.EventsAPIEvent) (*bot.Request, string) {
 	id := ""
-	if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok {
+	if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok && cb != nil {
 		id = "event:" + cb.EventID
 	}
 	switch ev := e.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
-		if ev.BotID != "" || ev.User == t.botUserID {
+		if ev == nil || ev.User == "" || ev.BotID != "" || ev.User == t.botUserID {
 			return nil, ""
 		}
 		thread := ev.ThreadTimeStamp
@@ -140,7 +149,7 @@ func (t *Transport) eventRequest(e slackevents.EventsAPIEvent) (*bot.Request, st
 		}
 		return &bot.Request{UserID: ev.User, Channel: ev.Channel, Thread: thread, Text: t.stripMention(ev.Text), Trigger: bot.TriggerMention}, id
 	case *slackevents.MessageEvent:
-		if ev.ChannelType != "im" || ev.BotID != "" || ev.SubType != "" || ev.User == "" || ev.User == t.botUserID {
+		if ev == nil || ev.ChannelType != "im" || ev.BotID != "" || ev.SubType != "" || ev.User == "" || ev.User == t.botUserID {
 			return nil, ""
 		}
 		return &bot.Request{UserID: ev.User, Channel: ev.Channel, Thread: ev.ThreadTimeStamp, Text: t.stripMention(ev.Text), Trigger: bot.TriggerDM}, id
@@ -177,22 +186,46 @@ type viewMeta struct {
 	Meta    string `json:"m,omitempty"`
 }
 
-func (t *Transport) viewSubmission(work context.Context, client *socketmode.Client, env *socketmode.Request, cb slack.InteractionCallback) {
+func (t *Transport) viewSubmission(work context.Context, client acker, env *socketmode.Request, cb slack.InteractionCallback) {
+	acked := false
+	var req *bot.Request
+	defer t.panics.Recover("socketmode.view", func(err error) {
+		if !acked {
+			t.ack(client, env, nil)
+		}
+		if req != nil {
+			if req.Channel == "" {
+				req.Channel = cb.User.ID
+			}
+			t.deliver(work, req, nil, err)
+		}
+	})
+	ackWith := func(payload any) { acked = true; t.ack(client, env, payload) }
+	if cb.User.ID == "" || cb.View.ID == "" && cb.View.CallbackID == "" {
+		// Nothing to answer, or nothing to answer for: a submission
+		// without its view or user is not one Slack sends.
+		ackWith(nil)
+		t.m.envelopes.WithLabelValues("view_submission", "ignored").Inc()
+		t.log.Warn("view submission without a view or user ignored", "envelope", env.EnvelopeID)
+		return
+	}
 	var meta viewMeta
 	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil {
 		meta.Meta = cb.View.PrivateMetadata
 	}
 	values := map[string]map[string]string{}
-	for block, actions := range cb.View.State.Values {
-		values[block] = map[string]string{}
-		for action, v := range actions {
-			values[block][action] = actionValue(v)
+	if cb.View.State != nil {
+		for block, actions := range cb.View.State.Values {
+			values[block] = map[string]string{}
+			for action, v := range actions {
+				values[block][action] = actionValue(v)
+			}
 		}
 	}
-	req := &bot.Request{UserID: cb.User.ID, Channel: meta.Channel, Thread: meta.Thread, Trigger: bot.TriggerView, TriggerID: cb.TriggerID,
+	req = &bot.Request{UserID: cb.User.ID, Channel: meta.Channel, Thread: meta.Thread, Trigger: bot.TriggerView, TriggerID: cb.TriggerID,
 		View: &bot.ViewSubmission{CallbackID: cb.View.CallbackID, ViewID: cb.View.ID, PrivateMetadata: meta.Meta, Values: values}}
 	if !t.first(work, "trigger:"+cb.TriggerID+":"+cb.View.ID, env.EnvelopeID) {
-		t.ack(client, env, nil)
+		ackWith(nil)
 		t.m.envelopes.WithLabelValues("view_submission", "duplicate").Inc()
 		return
 	}
@@ -200,11 +233,11 @@ func (t *Transport) viewSubmission(work context.Context, client *socketmode.Clie
 	rep, err := t.router.Dispatch(ctx, req)
 	cancel()
 	if err == nil && rep != nil && len(rep.ViewErrors) > 0 {
-		t.ack(client, env, slack.NewErrorsViewSubmissionResponse(rep.ViewErrors))
+		ackWith(slack.NewErrorsViewSubmissionResponse(rep.ViewErrors))
 		t.m.envelopes.WithLabelValues("view_submission", "rejected").Inc()
 		return
 	}
-	t.ack(client, env, nil)
+	ackWith(nil)
 	t.m.envelopes.WithLabelValues("view_submission", "handled").Inc()
 	if req.Channel == "" {
 		req.Channel = cb.User.ID // answer in a DM

@@ -73,6 +73,7 @@ func (t *Transport) maybeHome(work context.Context, evt socketmode.Event) {
 	t.inflight.Add(1)
 	go func() {
 		defer t.inflight.Done()
+		defer t.panics.Recover("socketmode.home", nil)
 		view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: t.home.Render(work, ev.User)}}
 		if _, err := t.api.PublishViewContext(work, slack.PublishViewContextRequest{UserID: ev.User, View: view}); err != nil {
 			t.log.Warn("publish app home", "user", ev.User, "err", err)

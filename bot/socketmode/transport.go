@@ -41,6 +41,7 @@ type Transport struct {
 	router Dispatcher
 	out    *outbox.Outbox
 	dedupe Deduper
+	panics *bot.Panics
 	log    *slog.Logger
 	http   *http.Client
 	home   *Home
@@ -54,9 +55,10 @@ type Transport struct {
 }
 
 // New returns a transport. api must be built with the app-level token and
-// the configured API URL (see NewAPI).
-func New(cfg Config, api *slack.Client, router Dispatcher, out *outbox.Outbox, dedupe Deduper, reg prometheus.Registerer, log *slog.Logger) *Transport {
-	return &Transport{cfg: cfg.WithDefaults(), api: api, router: router, out: out, dedupe: dedupe, log: log,
+// the configured API URL (see NewAPI). panics recovers every envelope's
+// goroutine (nil: recovered and logged, not counted).
+func New(cfg Config, api *slack.Client, router Dispatcher, out *outbox.Outbox, dedupe Deduper, panics *bot.Panics, reg prometheus.Registerer, log *slog.Logger) *Transport {
+	return &Transport{cfg: cfg.WithDefaults(), api: api, router: router, out: out, dedupe: dedupe, panics: panics, log: log,
 		http: &http.Client{Timeout: 10 * time.Second}, home: NewHome(), m: newMetrics(reg), fatal: make(chan error, 1)}
 }
 

@@ -55,7 +55,7 @@ func newTransport(emu *slackemu.Server, cfg socketmode.Config) *socketmode.Trans
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
 	out := outbox.New(api, outbox.Options{}, reg, log)
-	return socketmode.New(cfg, api, echo{}, out, &onceInMemory{seen: map[string]bool{}}, reg, log)
+	return socketmode.New(cfg, api, echo{}, out, &onceInMemory{seen: map[string]bool{}}, nil, reg, log)
 }
 
 // runFor runs tr until it returns or 20 s pass, which fails the test.
@@ -122,4 +122,57 @@ func TestTransportStopsWhenTheBotTokenIsRefusedWhileRunning(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "slack refused slack.bot_token (token_revoked)") {
 		t.Fatalf("Run = %v, want the bot token refused", err)
 	}
+}
+
+// Given a peer that sends a view_submission with no view and a click
+// whose action is null, when a command follows, then the malformed
+// envelopes are acked and ignored and the command is still answered: the
+// process neither exits nor stops serving.
+func TestMalformedEnvelopesDoNotStopTheTransport(t *testing.T) {
+	emu := slackemu.New()
+	t.Cleanup(emu.Close)
+	tr := newTransport(emu, socketmode.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, time.Second) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := emu.WaitConnected(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	bad := []map[string]any{
+		{"type": "view_submission", "user": map[string]any{"id": "U1"}},
+		{"type": "view_submission", "user": map[string]any{"id": "U1"}, "view": map[string]any{"id": "V1", "state": nil}},
+		{"type": "block_actions", "user": map[string]any{"id": "U1"}, "actions": []any{nil}},
+	}
+	for _, p := range bad {
+		if _, err := emu.SendEnvelope("interactive", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent, err := emu.SlashCommand("U1", "C1", "/ops", "still there?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		for _, p := range emu.ResponsePosts() {
+			if strings.HasSuffix(sent.ResponseURL, p.ID) && strings.Contains(string(p.Body), "echo still there?") {
+				return true
+			}
+		}
+		return false
+	}, "the command after the malformed envelopes to be answered")
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		acked := map[string]bool{}
+		for _, a := range emu.Acks() {
+			acked[a.EnvelopeID] = true
+		}
+		for _, e := range emu.Envelopes() {
+			if !acked[e.ID] {
+				return false
+			}
+		}
+		return true
+	}, "every envelope, malformed ones included, to be acked")
 }

@@ -39,10 +39,12 @@ type App struct {
 	Redactor *logging.Redactor
 	Store    *redisstore.Store
 	Registry *prometheus.Registry
-	Router   *bot.Router
-	Policy   *rbac.Policy
-	Audit    *audit.Log
-	Metrics  *bot.Metrics
+	// Panics recovers the goroutines of every envelope, step and worker.
+	Panics  *bot.Panics
+	Router  *bot.Router
+	Policy  *rbac.Policy
+	Audit   *audit.Log
+	Metrics *bot.Metrics
 	// closers release what the domains opened (SSH connections).
 	closers []func() error
 
@@ -115,6 +117,7 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	}
 	a.Policy = policy
 	a.Metrics = bot.NewMetrics(a.Registry)
+	a.Panics = bot.NewPanics(a.Registry, a.Log)
 	a.Audit = audit.New(store.Client(), store.Key("audit"), cfg.Audit.MaxEntries, a.Log)
 	limiter := ratelimit.New(store.Client(), store.Key("ratelimit"), *cfg.Limits.CommandsPerMinute, time.Minute, a.Log)
 
@@ -154,7 +157,7 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 // reminders and handoffs are steps of one loop; every replica polls it and
 // Redis decides who runs each step.
 func (a *App) addIncidentDesk(cfg *Config, surf Surface) error {
-	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry})
+	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry, Panics: a.Panics})
 	oc, err := oncall.New(cfg.Oncall, oncall.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Groups: surf.UserGroups,
 		Audit: a.Audit, Log: a.Log, Metrics: a.Registry})
 	if err != nil {

@@ -47,7 +47,7 @@ func (m *Main) runSlack(ctx context.Context) error {
 	m.onClose(app.Close)
 	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
 	chat.Set(out)
-	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Registry, app.Log)
+	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Panics, app.Registry, app.Log)
 	// A bot token refused while running (app uninstalled, token revoked)
 	// stops opsbot with a message saying so, instead of failing every post.
 	out.OnFailure(transport.BotTokenRefused)

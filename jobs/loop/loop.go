@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"opsbot/bot"
 	"opsbot/integrations/redisstore"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	Log         *slog.Logger
 	// Metrics, when set, receives opsbot_loop_* metrics.
 	Metrics prometheus.Registerer
+	// Panics recovers a step handler that panics (logged with its stack,
+	// counted as where="step.<kind>"); the step is then retried like any
+	// failure. Nil recovers and logs only.
+	Panics *bot.Panics
 }
 
 // Loop holds the handlers and polls Redis for due steps.
@@ -231,7 +236,7 @@ func (l *Loop) runOne(ctx context.Context, m string, dueMs int64, now time.Time)
 	if h == nil {
 		runErr = fmt.Errorf("no handler for step kind %q on this replica", kind)
 	} else {
-		runErr = safeRun(hctx, h, id, rec.Payload)
+		runErr = l.safeRun(hctx, kind, h, id, rec.Payload)
 	}
 	cancel()
 	// Bookkeeping must finish even when the poll's context is ending.
@@ -272,11 +277,7 @@ func (l *Loop) backoff(attempt int) time.Duration {
 
 // safeRun turns a handler's panic into an error, so one bad step cannot
 // stop the loop.
-func safeRun(ctx context.Context, h Handler, id, payload string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("step handler panicked: %v", r)
-		}
-	}()
+func (l *Loop) safeRun(ctx context.Context, kind string, h Handler, id, payload string) (err error) {
+	defer l.opts.Panics.Recover("step."+kind, func(perr error) { err = perr })
 	return h(ctx, id, payload)
 }
