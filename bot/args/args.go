@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"opsbot/bot/blocks"
 )
 
 // Kind says what an argument is.
@@ -107,6 +109,10 @@ func Parse(s string) (Args, error) {
 		if err != nil {
 			return Args{}, err
 		}
+		// Slack sends typed &, < and > as entities; what a person typed
+		// is what a command sees (tokens were found before decoding, so
+		// a typed "<!channel>" stays a word).
+		t.Value, t.Label = blocks.Unescape(t.Value), blocks.Unescape(t.Label)
 		toks = append(toks, t)
 	}
 	return Args{src: s, tokens: toks}, nil
@@ -139,7 +145,7 @@ func (a Args) Rest(i int) string {
 	if i == len(a.tokens)-1 && a.tokens[i].Quoted && a.tokens[i].Key == "" {
 		return a.tokens[i].Value
 	}
-	return strings.TrimSpace(a.src[a.tokens[i].start:])
+	return blocks.Unescape(strings.TrimSpace(a.src[a.tokens[i].start:]))
 }
 
 // Get returns the value of the key=value argument named key.

@@ -118,3 +118,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Slack delivers typed &, < and > as entities: commands see what the
+// person typed, and a typed "<!channel>" stays a word, not a mention.
+func TestEntitiesAreDecoded(t *testing.T) {
+	a, err := Parse(`note R&amp;D says &lt;!channel&gt; a&lt;b key=x&amp;y <@U1|bob&amp;co> "q &amp; a"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Token{
+		{Kind: Word, Value: "note"},
+		{Kind: Word, Value: "R&D"},
+		{Kind: Word, Value: "says"},
+		{Kind: Word, Value: "<!channel>"},
+		{Kind: Word, Value: "a<b"},
+		{Kind: Word, Key: "key", Value: "x&y"},
+		{Kind: User, Value: "U1", Label: "bob&co"},
+		{Kind: Word, Value: "q & a", Quoted: true},
+	}
+	if a.Len() != len(want) {
+		t.Fatalf("%d tokens, want %d: %+v", a.Len(), len(want), a.Tokens())
+	}
+	for i, w := range want {
+		g := a.At(i)
+		if g.Kind != w.Kind || g.Value != w.Value || g.Key != w.Key || g.Label != w.Label || g.Quoted != w.Quoted {
+			t.Errorf("token %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if got := a.Rest(1); got != `R&D says <!channel> a<b key=x&y <@U1|bob&co> "q & a"` {
+		t.Errorf("Rest(1) = %q", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // Entry is one line of the trail.
@@ -144,8 +145,11 @@ func (l *Log) Command() bot.Command {
 			var b strings.Builder
 			fmt.Fprintf(&b, "*Audit trail* (newest %d)\n", len(entries))
 			for _, e := range entries {
-				fmt.Fprintf(&b, "`%s` <@%s> %s %s in %s: %s\n", e.Time.UTC().Format("2006-01-02 15:04:05Z"),
-					e.User, e.Action, quoteDetail(e.Detail), e.Channel, e.Outcome)
+				// Everything but the time and the mention is shown as
+				// text: the trail replays what people typed, which must
+				// not ping a channel or post a link a second time.
+				fmt.Fprintf(&b, "%s %s %s %s in %s: %s\n", blocks.DateFormat(e.Time, time.UTC, "{date_num} {time_secs}"),
+					blocks.Mention(e.User), blocks.Escape(e.Action), quoteDetail(e.Detail), blocks.ChannelRef(e.Channel), blocks.Escape(e.Outcome))
 			}
 			return &bot.Reply{Text: strings.TrimSuffix(b.String(), "\n")}, nil
 		},
@@ -156,5 +160,7 @@ func quoteDetail(d string) string {
 	if d == "" {
 		return ""
 	}
-	return "«" + strings.ReplaceAll(d, "`", "'") + "»"
+	// The detail is Slack text as it arrived (entities, <tokens>): shown
+	// as the person typed it, escaped.
+	return "«" + blocks.EscapeCut(blocks.Unescape(d), 300) + "»"
 }

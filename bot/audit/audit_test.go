@@ -103,3 +103,38 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("with Redis down the limit should let requests through, got %v", err)
 	}
 }
+
+// Given commands whose text holds a live mention, a foreign link and
+// entities, when an admin replays the trail, then none of them is live
+// markup in the reply: only opsbot's own mention and date tokens are.
+func TestReplayIsEscaped(t *testing.T) {
+	srv := redistest.Start(t)
+	log := audit.New(srv.Client(t), "t:audit", 1000, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	for _, e := range []audit.Entry{
+		{User: "U1", Action: "incident open", Channel: "C1", Detail: "incident open sev1 <!channel> see <https://evil.example|docs> R&amp;D", Outcome: "ok"},
+		{User: "U2<!here>", Action: "x<!everyone>", Channel: "C1>", Detail: "&lt;!channel&gt;", Outcome: "ok<@U9>"},
+	} {
+		if err := log.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := bot.NewRouter("")
+	if err := r.Register(log.Command()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Dispatch(ctx, &bot.Request{UserID: "U1", Text: "audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, live := range []string{"<!channel>", "<!here>", "<!everyone>", "<https://evil", "<@U9>", "R&amp;amp;D"} {
+		if strings.Contains(rep.Text, live) {
+			t.Errorf("replay has live %q:\n%s", live, rep.Text)
+		}
+	}
+	for _, want := range []string{"&lt;!channel&gt;", "R&amp;D", "<@U1>", "<!date^"} {
+		if !strings.Contains(rep.Text, want) {
+			t.Errorf("replay lacks %q:\n%s", want, rep.Text)
+		}
+	}
+}

@@ -26,10 +26,14 @@ var (
 	chanRe    = regexp.MustCompile(`<#([A-Za-z0-9_-]+)(?:\|([^>]+))?>`)
 	groupRe   = regexp.MustCompile(`<!subteam\^([A-Z0-9]+)(?:\|([^>]+))?>`)
 	specialRe = regexp.MustCompile(`<!(here|channel|everyone)>`)
+	// dateRe is Slack's <!date^unix^format|fallback>: the console shows
+	// the fallback, which opsbot writes in the configured zone.
+	dateRe = regexp.MustCompile(`<!date\^[0-9]+\^[^|>]*\|([^>]*)>`)
 )
 
 // Mrkdwn turns Slack's mrkdwn escapes into readable terminal text.
 func Mrkdwn(s string) string {
+	s = dateRe.ReplaceAllString(s, "$1")
 	s = linkRe.ReplaceAllString(s, "$2 ($1)")
 	s = bareRe.ReplaceAllString(s, "$1")
 	s = userRe.ReplaceAllStringFunc(s, func(m string) string {

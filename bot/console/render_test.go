@@ -36,3 +36,10 @@ func TestRenderBlocksAsText(t *testing.T) {
 		t.Errorf("text-only Render = %q", got)
 	}
 }
+
+func TestDatesReadAsTheirFallback(t *testing.T) {
+	got := Mrkdwn("ends <!date^1796409000^{date_short_pretty} {time}|2026-12-04 19:30 CET> (was <!date^1^{ago}|1970-01-01 00:00 UTC>)")
+	if want := "ends 2026-12-04 19:30 CET (was 1970-01-01 00:00 UTC)"; got != want {
+		t.Errorf("Mrkdwn = %q, want %q", got, want)
+	}
+}
