@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -51,15 +52,15 @@ func (s *Service) clickNote(_ context.Context, req *bot.Request) (*bot.Reply, er
 	if !ok {
 		return nil, bot.Errorf(bot.CodeInvalid, "this button does not name an incident")
 	}
-	in := slack.NewPlainTextInputBlockElement(plain("What happened, what you found (start with follow-up: for an action item)"), fieldNote).WithMultiline(true)
+	in := slack.NewPlainTextInputBlockElement(blocks.Plain("What happened, what you found (start with follow-up: for an action item)"), fieldNote).WithMultiline(true)
 	return &bot.Reply{View: &slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		Title:           plain("Note on " + FormatID(n)),
-		Submit:          plain("Add note"),
-		Close:           plain("Cancel"),
+		Title:           blocks.Plain("Note on " + FormatID(n)),
+		Submit:          blocks.Plain("Add note"),
+		Close:           blocks.Plain("Cancel"),
 		CallbackID:      "incident.note",
 		PrivateMetadata: FormatID(n),
-		Blocks:          slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock(fieldNote, plain("Note"), nil, in)}},
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock(fieldNote, blocks.Plain("Note"), nil, in)}},
 	}}, nil
 }
 

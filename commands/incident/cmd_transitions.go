@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strconv"
 
 	"opsbot/bot"
@@ -168,7 +169,7 @@ func (s *Service) cmdStatus(ctx context.Context, req *bot.Request) (*bot.Reply, 
 // postStatus posts a status update in the incident's thread in the
 // channel it was opened in, and in its own channel.
 func (s *Service) postStatus(ctx context.Context, i *Incident, user, text string) int {
-	msg := fmt.Sprintf(":mega: *%s status update* (%s, %s) from %s:\n%s", i.ID(), i.Severity, stateText(i), mention(user), escape(text))
+	msg := fmt.Sprintf(":mega: *%s status update* (%s, %s) from %s:\n%s", i.ID(), i.Severity, stateText(i), mention(user), blocks.Escape(text))
 	posted := 0
 	for _, m := range i.Messages {
 		thread := m.TS

@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -30,13 +31,13 @@ func (s *Service) HomeSection(ctx context.Context, userID string) ([]slack.Block
 		case i.Reporter == userID:
 			role = " · you reported it"
 		}
-		fmt.Fprintf(&b, "%s *%s* %s · %s · opened %s%s\n", stateIcon[i.State], i.ID(), i.Severity, escape(i.Title), elapsed(now, i.Created), role)
+		fmt.Fprintf(&b, "%s *%s* %s · %s · opened %s%s\n", stateIcon[i.State], i.ID(), i.Severity, blocks.Escape(i.Title), elapsed(now, i.Created), role)
 	}
 	if total > int64(len(incs)) {
 		fmt.Fprintf(&b, "…and %d more: `incident list open mine`", total-int64(len(incs)))
 	}
 	return []slack.Block{
-		slack.NewHeaderBlock(plain("Open incidents you're in")),
-		slack.NewSectionBlock(mrkdwn(strings.TrimSuffix(b.String(), "\n")), nil, nil),
+		slack.NewHeaderBlock(blocks.Plain("Open incidents you're in")),
+		slack.NewSectionBlock(blocks.Mrkdwn(strings.TrimSuffix(b.String(), "\n")), nil, nil),
 	}, nil
 }

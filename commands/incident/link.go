@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strconv"
 	"strings"
 
@@ -27,7 +28,7 @@ func (s *Service) cmdLink(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Reply{Text: fmt.Sprintf("Linked %s %s to %s; `incident show %s` and its postmortem list it.", kind, escape(what), inc.ID(), inc.ID()),
+	return &bot.Reply{Text: fmt.Sprintf("Linked %s %s to %s; `incident show %s` and its postmortem list it.", kind, blocks.Escape(what), inc.ID(), inc.ID()),
 		Visibility: bot.VisibleToRequester}, nil
 }
 

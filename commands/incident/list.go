@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -64,7 +65,7 @@ func (s *Service) cmdList(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	}
 	now := s.now()
 	for _, i := range incs {
-		fmt.Fprintf(&b, "\n%s *%s* %s · %s · opened %s", stateIcon[i.State], i.ID(), i.Severity, escape(i.Title), elapsed(now, i.Created))
+		fmt.Fprintf(&b, "\n%s *%s* %s · %s · opened %s", stateIcon[i.State], i.ID(), i.Severity, blocks.Escape(i.Title), elapsed(now, i.Created))
 		switch {
 		case i.State == StateResolved:
 			fmt.Fprintf(&b, " · resolved after %s", fmtDur(i.ResolvedAt.Sub(i.Created)))
@@ -94,13 +95,13 @@ func (s *Service) cmdShow(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if inc == nil {
 		return nil, bot.Errorf(bot.CodeNotFound, "there is no incident %s", FormatID(n))
 	}
-	blocks := s.message(inc)
+	set := s.message(inc)
 	if links := linked(events); len(links) > 0 {
 		// Before the buttons: the linked alerts and changes.
-		text := "*Linked:* " + escape(strings.Join(links, ", "))
-		blocks = append(blocks[:len(blocks)-1:len(blocks)-1], slack.NewSectionBlock(mrkdwn(text), nil, nil), blocks[len(blocks)-1])
+		text := "*Linked:* " + blocks.Escape(strings.Join(links, ", "))
+		set = append(set[:len(set)-1:len(set)-1], slack.NewSectionBlock(blocks.Mrkdwn(text), nil, nil), set[len(set)-1])
 	}
-	return &bot.Reply{Text: messageText(inc), Blocks: blocks}, nil
+	return &bot.Reply{Text: messageText(inc), Blocks: set}, nil
 }
 
 func (s *Service) cmdTimeline(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
@@ -121,7 +122,7 @@ func (s *Service) cmdTimeline(ctx context.Context, req *bot.Request) (*bot.Reply
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Timeline of %s* (%s)", inc.ID(), s.cfg.loc)
 	for _, e := range events {
-		fmt.Fprintf(&b, "\n`%s` %s %s", e.At.In(s.cfg.loc).Format("01-02 15:04:05"), mention(e.Who), describe(e, escape, mention))
+		fmt.Fprintf(&b, "\n`%s` %s %s", e.At.In(s.cfg.loc).Format("01-02 15:04:05"), mention(e.Who), describe(e, blocks.Escape, mention))
 	}
 	return bot.Text(b.String()), nil
 }

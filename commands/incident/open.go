@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -237,22 +238,22 @@ func (s *Service) cmdNew(_ context.Context, req *bot.Request) (*bot.Reply, error
 	var opts []*slack.OptionBlockObject
 	for sev := Severity(1); sev <= 4; sev++ {
 		v := strings.ToLower(sev.String())
-		opts = append(opts, slack.NewOptionBlockObject(v, plain(sev.String()+" "+sevHint[sev]), nil))
+		opts = append(opts, slack.NewOptionBlockObject(v, blocks.Plain(sev.String()+" "+sevHint[sev]), nil))
 	}
-	sevSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a severity"), fieldSeverity, opts...)
-	desc := slack.NewPlainTextInputBlockElement(plain("What is happening, since when, who is affected"), fieldDesc).WithMultiline(true)
+	sevSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blocks.Plain("Choose a severity"), fieldSeverity, opts...)
+	desc := slack.NewPlainTextInputBlockElement(blocks.Plain("What is happening, since when, who is affected"), fieldDesc).WithMultiline(true)
 	view := &slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		Title:           plain("New incident"),
-		Submit:          plain("Open"),
-		Close:           plain("Cancel"),
+		Title:           blocks.Plain("New incident"),
+		Submit:          blocks.Plain("Open"),
+		Close:           blocks.Plain("Cancel"),
 		CallbackID:      "incident.new",
 		PrivateMetadata: req.Channel,
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock(fieldTitle, plain("Title"), nil, slack.NewPlainTextInputBlockElement(plain("Checkout latency above 2s"), fieldTitle).WithMaxLength(MaxTitle)),
-			slack.NewInputBlock(fieldSeverity, plain("Severity (sev1 to sev4)"), nil, sevSelect),
-			optional(slack.NewInputBlock(fieldDesc, plain("Description"), nil, desc)),
-			optional(slack.NewInputBlock(fieldServices, plain("Affected services or assets"), nil, slack.NewPlainTextInputBlockElement(plain("checkout, db-main"), fieldServices))),
+			slack.NewInputBlock(fieldTitle, blocks.Plain("Title"), nil, slack.NewPlainTextInputBlockElement(blocks.Plain("Checkout latency above 2s"), fieldTitle).WithMaxLength(MaxTitle)),
+			slack.NewInputBlock(fieldSeverity, blocks.Plain("Severity (sev1 to sev4)"), nil, sevSelect),
+			optional(slack.NewInputBlock(fieldDesc, blocks.Plain("Description"), nil, desc)),
+			optional(slack.NewInputBlock(fieldServices, blocks.Plain("Affected services or assets"), nil, slack.NewPlainTextInputBlockElement(blocks.Plain("checkout, db-main"), fieldServices))),
 		}},
 	}
 	return &bot.Reply{View: view}, nil

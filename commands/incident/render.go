@@ -2,32 +2,18 @@ package incident
 
 import (
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 )
 
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
-// mrkdwnEscaper is built once: building a Replacer costs far more than
-// using it (it is immutable, so sharing it is safe).
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// escape makes typed text safe in mrkdwn: no stray mentions or links.
-func escape(s string) string { return mrkdwnEscaper.Replace(s) }
-
 func mention(id string) string {
 	if id == "" || id == "opsbot" {
 		return "opsbot"
 	}
-	return "<@" + id + ">"
+	return blocks.Mention(id)
 }
 
 func (s *Service) fmtTime(t time.Time) string { return t.In(s.cfg.loc).Format("2006-01-02 15:04 MST") }
@@ -73,7 +59,7 @@ var stateIcon = map[State]string{StateOpen: ":red_circle:", StateAcked: ":large_
 // messageText is the incident message's fallback text.
 func messageText(i *Incident) string {
 	st := stateText(i)
-	return fmt.Sprintf("%s %s (%s, %s): %s", stateIcon[i.State], i.ID(), i.Severity, strings.ToLower(st[:1])+st[1:], escape(i.Title))
+	return fmt.Sprintf("%s %s (%s, %s): %s", stateIcon[i.State], i.ID(), i.Severity, strings.ToLower(st[:1])+st[1:], blocks.Escape(i.Title))
 }
 
 // message is the incident's message, posted once and updated in place.
@@ -82,7 +68,7 @@ func (s *Service) message(i *Incident) []slack.Block {
 	if len([]rune(title)) > 150 {
 		title = string([]rune(title)[:149]) + "…"
 	}
-	field := func(name, value string) *slack.TextBlockObject { return mrkdwn("*" + name + "*\n" + value) }
+	field := func(name, value string) *slack.TextBlockObject { return blocks.Mrkdwn("*" + name + "*\n" + value) }
 	commander := "_nobody yet_"
 	if i.Commander != "" {
 		commander = mention(i.Commander)
@@ -101,7 +87,7 @@ func (s *Service) message(i *Incident) []slack.Block {
 		fields = append(fields, field("Ops", mention(i.Ops)))
 	}
 	if i.Services != "" {
-		fields = append(fields, field("Affected", escape(i.Services)))
+		fields = append(fields, field("Affected", blocks.Escape(i.Services)))
 	}
 	if i.IncChannel != "" {
 		fields = append(fields, field("Channel", "<#"+i.IncChannel+">"))
@@ -113,15 +99,15 @@ func (s *Service) message(i *Incident) []slack.Block {
 		}
 		fields = append(fields, field("Paged", strings.Join(who, ", ")+" ("+i.Page+")"))
 	}
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(title)),
+	set := []slack.Block{
+		slack.NewHeaderBlock(blocks.Plain(title)),
 		slack.NewSectionBlock(nil, fields, nil),
 	}
 	if i.Description != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(escape(i.Description)), nil, nil))
+		set = append(set, blocks.Section(blocks.Escape(i.Description)))
 	}
 	if i.State == StateResolved && i.Summary != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+escape(i.Summary)), nil, nil))
+		set = append(set, blocks.Section("*Resolution:* "+blocks.Escape(i.Summary)))
 	}
 	var facts []string
 	if !i.AckedAt.IsZero() {
@@ -134,18 +120,18 @@ func (s *Service) message(i *Incident) []slack.Block {
 		facts = append(facts, "last status update "+s.fmtTime(i.LastUpdate))
 	}
 	if len(facts) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.ToUpper(facts[0][:1])+strings.Join(facts, " · ")[1:])))
+		set = append(set, slack.NewContextBlock("", blocks.Mrkdwn(strings.ToUpper(facts[0][:1])+strings.Join(facts, " · ")[1:])))
 	}
 	var buttons []slack.BlockElement
 	id := i.ID()
 	if i.State == StateOpen {
-		buttons = append(buttons, slack.NewButtonBlockElement("incident.ack", id, plain("Acknowledge")).WithStyle(slack.StylePrimary))
+		buttons = append(buttons, slack.NewButtonBlockElement("incident.ack", id, blocks.Plain("Acknowledge")).WithStyle(slack.StylePrimary))
 	}
 	if i.State != StateResolved {
 		buttons = append(buttons,
-			slack.NewButtonBlockElement("incident.resolve", id, plain("Resolve")).WithStyle(slack.StyleDanger),
-			slack.NewButtonBlockElement("incident.commander", id, plain("I'm commander")))
+			slack.NewButtonBlockElement("incident.resolve", id, blocks.Plain("Resolve")).WithStyle(slack.StyleDanger),
+			slack.NewButtonBlockElement("incident.commander", id, blocks.Plain("I'm commander")))
 	}
-	buttons = append(buttons, slack.NewButtonBlockElement("incident.note", id, plain("Add note")))
-	return append(blocks, slack.NewActionBlock("incident:"+id, buttons...))
+	buttons = append(buttons, slack.NewButtonBlockElement("incident.note", id, blocks.Plain("Add note")))
+	return append(set, slack.NewActionBlock("incident:"+id, buttons...))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 
 	"opsbot/bot"
@@ -60,7 +61,7 @@ func (s *Service) clickAck(ctx context.Context, req *bot.Request) (*bot.Reply, e
 	}
 	if !won {
 		return &bot.Reply{Visibility: bot.VisibleToRequester, Text: fmt.Sprintf("%s was already acknowledged by %s at %s.",
-			id, mention(p.AckedBy), p.AckedAt.UTC().Format("15:04 UTC"))}, nil
+			id, mention(p.AckedBy), blocks.Date(p.AckedAt, nil))}, nil
 	}
 	s.updateDMs(ctx, p, req.Action.MessageTS)
 	level := 0

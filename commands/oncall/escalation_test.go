@@ -53,7 +53,7 @@ func TestEscalation(t *testing.T) {
 	}
 	// A second click changes nothing and says what is true.
 	rep, err = e.click(t, "U3CAROL", "oncall.ack", "PG-1", carol[0].TS)
-	if err != nil || rep.ReplaceOriginal || rep.Visibility != bot.VisibleToRequester || !strings.HasPrefix(rep.Text, "PG-1 was already acknowledged by <@U2BOB> at 08:05 UTC") {
+	if err != nil || rep.ReplaceOriginal || rep.Visibility != bot.VisibleToRequester || !strings.HasPrefix(rep.Text, "PG-1 was already acknowledged by <@U2BOB> at <!date^1773129900^{date_short_pretty} {time}|2026-03-10 08:05 UTC>") {
 		t.Fatalf("stale ack = %+v, %v", rep, err)
 	}
 }

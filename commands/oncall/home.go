@@ -3,6 +3,7 @@ package oncall
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/blocks"
 	"sort"
 	"strings"
 	"time"
@@ -56,8 +57,8 @@ func (s *Service) HomeSection(ctx context.Context, user string) ([]slack.Block, 
 		fmt.Fprintf(&b, "• *%s*: %s → %s%s%s\n", m.sc.Name, fmtTime(m.seg.Start, m.sc.Loc), endText(m.seg, m.sc.Loc), via, state)
 	}
 	return []slack.Block{
-		slack.NewHeaderBlock(plain("Your next on-call shifts")),
-		slack.NewSectionBlock(mrkdwn(strings.TrimSuffix(b.String(), "\n")), nil, nil),
+		slack.NewHeaderBlock(blocks.Plain("Your next on-call shifts")),
+		slack.NewSectionBlock(blocks.Mrkdwn(strings.TrimSuffix(b.String(), "\n")), nil, nil),
 	}, nil
 }
 

@@ -2,33 +2,19 @@ package oncall
 
 import (
 	"fmt"
+	"opsbot/bot/blocks"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 )
 
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
-// mrkdwnEscaper is built once: building a Replacer costs far more than
-// using it (it is immutable, so sharing it is safe).
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// escape makes typed text safe in mrkdwn: no stray mentions or links.
-func escape(s string) string { return mrkdwnEscaper.Replace(s) }
-
 func pageText(p *Page) string {
 	from := "opsbot"
 	if p.By != "" {
 		from = mention(p.By)
 	}
-	t := fmt.Sprintf(":rotating_light: %s pages you (%s): %s", from, p.ID, escape(p.Message))
+	t := fmt.Sprintf(":rotating_light: %s pages you (%s): %s", from, p.ID, blocks.Escape(p.Message))
 	if p.State == PageAcked {
 		t += fmt.Sprintf(" (acknowledged by %s)", mention(p.AckedBy))
 	}
@@ -46,23 +32,23 @@ func pageBlocks(p *Page, level int) []slack.Block {
 	if p.Ref != "" {
 		about = " about *" + p.Ref + "*"
 	}
-	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf(":rotating_light: *Page %s* from %s%s\n%s", p.ID, from, about, escape(p.Message))), nil, nil),
+	set := []slack.Block{
+		slack.NewSectionBlock(blocks.Mrkdwn(fmt.Sprintf(":rotating_light: *Page %s* from %s%s\n%s", p.ID, from, about, blocks.Escape(p.Message))), nil, nil),
 	}
-	ctx := fmt.Sprintf("Paged: %s · level %d of %d · %s", p.Target, level+1, len(p.Levels), p.Created.UTC().Format("2006-01-02 15:04 UTC"))
+	ctx := fmt.Sprintf("Paged: %s · level %d of %d · %s", p.Target, level+1, len(p.Levels), blocks.Date(p.Created, nil))
 	if p.Channel != "" {
 		ctx += " · from <#" + p.Channel + ">"
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(ctx)))
+	set = append(set, slack.NewContextBlock("", blocks.Mrkdwn(ctx)))
 	switch p.State {
 	case PageAcked:
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s",
-			mention(p.AckedBy), p.AckedAt.UTC().Format("15:04 UTC"))), nil, nil))
+		set = append(set, slack.NewSectionBlock(blocks.Mrkdwn(fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s",
+			mention(p.AckedBy), blocks.Date(p.AckedAt, nil))), nil, nil))
 	default:
-		btn := slack.NewButtonBlockElement("oncall.ack", p.ID, plain("Acknowledge")).WithStyle(slack.StylePrimary)
-		blocks = append(blocks, slack.NewActionBlock("oncall:"+p.ID, btn))
+		btn := slack.NewButtonBlockElement("oncall.ack", p.ID, blocks.Plain("Acknowledge")).WithStyle(slack.StylePrimary)
+		set = append(set, slack.NewActionBlock("oncall:"+p.ID, btn))
 	}
-	return blocks
+	return set
 }
 
 // describeSegment says who is on call in a segment and why.

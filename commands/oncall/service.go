@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"opsbot/bot/blocks"
 	"sort"
 	"strings"
 	"sync"
@@ -224,7 +225,7 @@ func mention(id string) string {
 	if id == "" {
 		return "nobody"
 	}
-	return "<@" + id + ">"
+	return blocks.Mention(id)
 }
 
 func sortedOverrides(all map[string][]Override, schedule string) []Override {
