@@ -1,7 +1,8 @@
-// Package outbox delivers opsbot's messages to Slack: paced to about one
-// message per second per channel with a small burst, honouring 429
-// Retry-After, retrying server and network errors with backoff bounded by
-// the context, coalescing successive updates of one message, and turning
+// Package outbox delivers opsbot's messages to Slack: one channel's
+// messages in the order they were queued, paced to about one per second
+// with a small burst, none starting while a 429's Retry-After holds the
+// channel, retrying server and network errors with backoff bounded by the
+// context, coalescing successive updates of one message, and turning
 // what exceeds Slack's limits into several messages or a file. Nothing is
 // dropped silently: a message that finally fails is logged, counted and
 // returned as an error the caller can report.
@@ -18,7 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
-	"golang.org/x/time/rate"
 )
 
 // API is the part of slack-go's client the outbox uses.
@@ -33,7 +33,8 @@ type API interface {
 type Options struct {
 	// PerSecond is the sustained posting rate per channel (default 1).
 	PerSecond float64
-	// Burst is how many messages may go at once before pacing (default 3).
+	// Burst is how many messages may go one right after the other before
+	// pacing starts (default 3).
 	Burst int
 	// Attempts is how many times a call is tried (default 5).
 	Attempts int
@@ -76,9 +77,10 @@ type Outbox struct {
 	log  *slog.Logger
 	reqs *prometheus.CounterVec
 
-	mu       sync.Mutex
-	channels map[string]*channelState
-	pending  map[string]*update
+	lanes *lanes
+
+	mu      sync.Mutex
+	pending map[string]*update
 	// dms maps a user id posted to as a channel to the DM channel Slack
 	// answered with, since chat.update needs the real channel.
 	dms map[string]string
@@ -90,12 +92,6 @@ type Outbox struct {
 // (after logging and counting it); the Slack transport stops opsbot when
 // the error is Slack refusing the bot token.
 func (o *Outbox) OnFailure(f func(error)) { o.onFailure.Store(&f) }
-
-type channelState struct {
-	limiter *rate.Limiter
-	// blockedUntil is set by a 429: nothing goes to the channel before it.
-	blockedUntil time.Time
-}
 
 // New returns an outbox over api, registering its metrics with reg.
 func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Outbox {
@@ -114,7 +110,8 @@ func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Ou
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
 	}
-	o := &Outbox{api: api, opts: opts, log: log, channels: map[string]*channelState{}, pending: map[string]*update{}, dms: map[string]string{},
+	o := &Outbox{api: api, opts: opts, log: log, lanes: newLanes(opts.Clock, opts.PerSecond, opts.Burst),
+		pending: map[string]*update{}, dms: map[string]string{},
 		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsbot_slack_api_requests_total",
 			Help: "Slack Web API calls made by the outbox, by method and result code.",
@@ -123,80 +120,37 @@ func New(api API, opts Options, reg prometheus.Registerer, log *slog.Logger) *Ou
 	return o
 }
 
-// state returns the pacing state of a channel.
-func (o *Outbox) state(channel string) *channelState {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s, ok := o.channels[channel]
-	if !ok {
-		s = &channelState{limiter: rate.NewLimiter(rate.Limit(o.opts.PerSecond), o.opts.Burst)}
-		o.channels[channel] = s
-	}
-	return s
-}
-
 // Backlog reports how long a new message to channel would wait for its
 // turn; callers use it to fold storms into digests instead of queueing.
-func (o *Outbox) Backlog(channel string) time.Duration {
-	s := o.state(channel)
-	now := o.opts.Clock.Now()
-	r := s.limiter.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	r.CancelAt(now)
-	o.mu.Lock()
-	if until := s.blockedUntil.Sub(now); until > d {
-		d = until
-	}
-	o.mu.Unlock()
-	return d
-}
-
-// wait blocks until channel may be posted to, or ctx ends.
-func (o *Outbox) wait(ctx context.Context, channel string) error {
-	return o.waitKey(ctx, channel, true)
-}
-
-// waitKey waits out a 429 on key and, when paced, the key's rate limit.
-func (o *Outbox) waitKey(ctx context.Context, key string, paced bool) error {
-	s := o.state(key)
-	for {
-		o.mu.Lock()
-		until := s.blockedUntil
-		o.mu.Unlock()
-		if d := until.Sub(o.opts.Clock.Now()); d > 0 {
-			if err := o.opts.Clock.Sleep(ctx, d); err != nil {
-				return err
-			}
-			continue
-		}
-		if !paced {
-			return nil
-		}
-		now := o.opts.Clock.Now()
-		r := s.limiter.ReserveN(now, 1)
-		if err := o.opts.Clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
-			r.CancelAt(o.opts.Clock.Now())
-			return err
-		}
-		return nil
-	}
-}
+func (o *Outbox) Backlog(channel string) time.Duration { return o.lanes.backlog(channel) }
 
 // unpaced lists the calls that are not paced per channel: Slack limits
 // them per method or per response_url, not per channel. They still honour
 // a 429's Retry-After.
 var unpaced = map[string]bool{"chat.postEphemeral": true, "response_url": true}
 
-// call runs one Web API call with pacing and retries.
+// call runs one Web API call with pacing and retries. A paced call waits
+// for its turn in the channel's line and keeps it until it is over, so
+// the channel's calls reach Slack one at a time and in order.
 func (o *Outbox) call(ctx context.Context, method, channel string, f func(context.Context) error) error {
+	if unpaced[method] {
+		return o.attempt(ctx, method, channel, method, func(ctx context.Context) error { return o.lanes.waitKey(ctx, method) }, f)
+	}
+	t, err := o.lanes.join(ctx, channel)
+	if err != nil {
+		return o.fail(method, channel, err)
+	}
+	defer t.leave()
+	return o.attempt(ctx, method, channel, channel, t.ready, f)
+}
+
+// attempt tries f until it succeeds, fails for good or runs out of
+// attempts, waiting with ready before each try; a 429 holds key.
+func (o *Outbox) attempt(ctx context.Context, method, channel, key string, ready, f func(context.Context) error) error {
 	backoff := o.opts.Backoff
 	var err error
-	key := channel
-	if unpaced[method] {
-		key = method
-	}
 	for attempt := 1; attempt <= o.opts.Attempts; attempt++ {
-		if werr := o.waitKey(ctx, key, !unpaced[method]); werr != nil {
+		if werr := ready(ctx); werr != nil {
 			return o.fail(method, channel, errors.Join(werr, err))
 		}
 		err = f(ctx)
@@ -208,12 +162,7 @@ func (o *Outbox) call(ctx context.Context, method, channel string, f func(contex
 		var rl *slack.RateLimitedError
 		switch {
 		case errors.As(err, &rl):
-			o.mu.Lock()
-			s := o.channels[key]
-			if until := o.opts.Clock.Now().Add(rl.RetryAfter); until.After(s.blockedUntil) {
-				s.blockedUntil = until
-			}
-			o.mu.Unlock()
+			o.lanes.hold(key, o.opts.Clock.Now().Add(rl.RetryAfter))
 			o.log.Warn("slack rate limited; waiting", "method", method, "channel", channel, "retry_after", rl.RetryAfter)
 		case retryable(err):
 			if serr := o.opts.Clock.Sleep(ctx, backoff); serr != nil {

@@ -143,26 +143,32 @@ func (o *Outbox) Update(ctx context.Context, channel, ts string, m bot.Message) 
 	o.pending[key] = u
 	o.mu.Unlock()
 	defer close(u.done)
-	if err := o.wait(ctx, channel); err != nil {
-		o.mu.Lock()
-		delete(o.pending, key)
-		o.mu.Unlock()
-		u.err = err
-		return err
-	}
-	o.mu.Lock()
-	delete(o.pending, key)
-	latest := u.msg
-	o.mu.Unlock()
-	blocks := latest.Blocks
-	if len(blocks) > MaxBlocks {
-		blocks = append(blocks[:MaxBlocks-1:MaxBlocks-1], slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			fmt.Sprintf("_%d more blocks left out_", len(latest.Blocks)-MaxBlocks+1), false, false)))
-	}
+	var latest *bot.Message
 	u.err = o.call(ctx, "chat.update", channel, func(ctx context.Context) error {
+		if latest == nil {
+			// The content is taken at the last moment; an update that
+			// comes after this is a call of its own, queued behind.
+			o.mu.Lock()
+			delete(o.pending, key)
+			m := u.msg
+			o.mu.Unlock()
+			latest = &m
+		}
+		blocks := latest.Blocks
+		if len(blocks) > MaxBlocks {
+			blocks = append(blocks[:MaxBlocks-1:MaxBlocks-1], slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
+				fmt.Sprintf("_%d more blocks left out_", len(latest.Blocks)-MaxBlocks+1), false, false)))
+		}
 		_, _, _, err := o.api.UpdateMessageContext(ctx, channel, ts, msgOptions(truncate(latest.Text), blocks, "")...)
 		return err
 	})
+	if latest == nil { // never sent: the context ended while it waited
+		o.mu.Lock()
+		if o.pending[key] == u {
+			delete(o.pending, key)
+		}
+		o.mu.Unlock()
+	}
 	return u.err
 }
 

@@ -16,7 +16,8 @@
 // HomeOpened, Click and SubmitView send Socket Mode envelopes; the Wait*
 // helpers and the accessors (Messages, Calls, Acks, Files, Views, ...) let a
 // test see what the bot did. Faults are switchable: SetRateLimit answers 429
-// with Retry-After, FailNext answers 500 (until ClearFailures),
+// with Retry-After (SetRateLimitWindows to the first calls of every
+// window), FailNext answers 500 (until ClearFailures),
 // SetTokenRevoked answers token_revoked, Disconnect and DropConnections end
 // Socket Mode connections, WithoutPings stops the pings, Redeliver sends an
 // envelope again with a chosen retry_reason, and envelopes that are not

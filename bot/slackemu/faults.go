@@ -7,6 +7,7 @@ import (
 // faults are the switchable failures; guarded by Server.mu.
 type faults struct {
 	rateLimits []*rateLimit
+	windows    []*windowLimit
 	failures   map[string]int // method -> remaining HTTP 500 answers
 }
 
@@ -78,6 +79,9 @@ func (s *Server) takeFaultLocked(method, channel string) (int, time.Duration) {
 			s.faults.rateLimits = append(s.faults.rateLimits[:i], s.faults.rateLimits[i+1:]...)
 		}
 		return 429, rl.retryAfter
+	}
+	if retryAfter, ok := s.takeWindowLimitLocked(method, channel, time.Now()); ok {
+		return 429, retryAfter
 	}
 	return 0, 0
 }
