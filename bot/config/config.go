@@ -116,7 +116,10 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 		doc.report.Problems = append(doc.report.Problems, Problem{Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
 		return doc
 	}
-	if root.Kind == 0 { // empty file
+	if root.Kind == 0 {
+		// An empty file is a config with nothing set: the checks of
+		// meaning still run, so it fails where required keys are missing.
+		doc.root = &yaml.Node{Kind: yaml.MappingNode}
 		return doc
 	}
 	doc.root = &root
@@ -141,8 +144,8 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 	return doc
 }
 
-// Parsed reports whether the file was YAML at all, so that meaning-level
-// checks can run beside the problems already found.
+// Parsed reports whether the file was YAML at all (an empty file is), so
+// that meaning-level checks can run beside the problems already found.
 func (d *Document) Parsed() bool { return d.root != nil }
 
 // Report returns what was found so far.

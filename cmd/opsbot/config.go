@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 
 	"opsbot/bot/config"
@@ -98,6 +101,7 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("service", c.Service.Validate(), false)
 	if len(c.Actions.Hosts) > 0 {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
+		c.checkSSHFiles(doc)
 	}
 	if c.Monitor.Enabled() {
 		doc.AddErrors("monitor", c.Monitor.Validate(), false)
@@ -119,8 +123,11 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		doc.Problem("log.format", "%q: use json or text", c.Log.Format)
 	}
-	if len(c.Redis.Addrs) == 0 {
-		doc.Warn("redis.addrs", "no Redis configured: `opsbot run` needs one; the console will use an embedded, in-memory Redis")
+	switch {
+	case len(c.Redis.Addrs) == 0 && forSlack:
+		doc.Problem("redis.addrs", "`opsbot run` needs a Redis: set redis.addrs, e.g. [\"127.0.0.1:6379\"] (only the console can use an embedded one)")
+	case len(c.Redis.Addrs) == 0:
+		doc.Warn("redis.addrs", "no Redis configured: the console will use an embedded, in-memory Redis")
 	}
 	if len(c.RBAC.Users) == 0 && len(c.RBAC.Groups) == 0 {
 		doc.Warn("rbac", "nobody has a role above %s, so nobody can act; add users or groups", c.RBAC.DefaultRole)
@@ -128,6 +135,32 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	if c.Slack.Connections > 1 && len(c.Redis.Addrs) == 0 {
 		doc.Warn("slack.connections", "several connections need a shared Redis to de-duplicate envelopes")
 	}
+}
+
+// checkSSHFiles refuses what `opsbot run` would refuse when it opens the
+// SSH files: a known_hosts or key file that is missing or unreadable.
+func (c *Config) checkSSHFiles(doc *config.Document) {
+	check := func(key, path, what, advice string) {
+		if path == "" {
+			return
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			reason := "cannot be read"
+			if errors.Is(err, fs.ErrNotExist) {
+				reason = "does not exist"
+			}
+			doc.Problem(key, "%s %s %s; %s", what, path, reason, advice)
+			return
+		}
+		f.Close()
+	}
+	check("ssh.known_hosts", c.SSH.KnownHosts, "the known_hosts file",
+		"create it with `ssh-keyscan -H <host> >> FILE` for every host (and check the keys you got), or point at an existing one")
+	check("ssh.key_file", c.SSH.KeyFile, "the key file",
+		"create a key with `ssh-keygen -t ed25519 -f FILE` and add FILE.pub to the hosts' authorized_keys, or set use_agent: true")
+	check("ssh.key_passphrase_file", c.SSH.KeyPassphraseFile, "the passphrase file",
+		"write the key's passphrase into it, or use key_passphrase_env")
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -54,20 +54,53 @@ func TestMissingConfigFile(t *testing.T) {
 	}
 }
 
+// TestExampleConfigIsValid: config.example.yaml is valid once the SSH
+// files it names exist; as copied, check-config names both files and
+// says how to create them, as `opsbot run` would refuse to start.
 func TestExampleConfigIsValid(t *testing.T) {
 	t.Setenv("SLACK_APP_TOKEN", "xapp-1-A000-placeholder")
 	t.Setenv("SLACK_BOT_TOKEN", "xoxb-placeholder")
 	t.Setenv("OPSBOT_ALERTMANAGER_WEBHOOK_TOKEN", "placeholder-webhook-token")
-	var out bytes.Buffer
-	m := NewMain(nil, &out, &out)
-	if err := m.ParseFlags([]string{"check-config", "../../config.example.yaml"}); err != nil {
+	check := func(path string) (string, error) {
+		var out bytes.Buffer
+		m := NewMain(nil, &out, &out)
+		if err := m.ParseFlags([]string{"check-config", path}); err != nil {
+			t.Fatal(err)
+		}
+		err := m.Run(t.Context())
+		return out.String(), err
+	}
+	_, err := check("../../config.example.yaml")
+	for _, want := range []string{"ssh.known_hosts: the known_hosts file /etc/opsbot/known_hosts does not exist; create it with `ssh-keyscan",
+		"ssh.key_file: the key file /etc/opsbot/id_ed25519 does not exist; create a key with `ssh-keygen"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("example as copied: err = %v, want it to say %q", err, want)
+		}
+	}
+
+	dir := t.TempDir()
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Run(t.Context()); err != nil {
-		t.Fatalf("config.example.yaml: %v", err)
+	text := string(example)
+	for _, f := range []string{"known_hosts", "id_ed25519"} {
+		path := filepath.Join(dir, f)
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		text = strings.ReplaceAll(text, "/etc/opsbot/"+f, path)
 	}
-	if !strings.Contains(out.String(), "config is valid") {
-		t.Errorf("output = %q", out.String())
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := check(cfg)
+	if err != nil {
+		t.Fatalf("config.example.yaml with its SSH files present: %v", err)
+	}
+	if !strings.Contains(out, "config is valid") {
+		t.Errorf("output = %q", out)
 	}
 }
 
