@@ -165,24 +165,27 @@ func (r *Router) Lookup(verb string) (*Command, bool) {
 
 // Dispatch answers a request: a click, a submission or a command line.
 func (r *Router) Dispatch(ctx context.Context, req *Request) (*Reply, error) {
+	// Unknown buttons, forms and verbs still pass the middleware, so they
+	// are counted, rate limited and audited like everything else; their
+	// verb is fixed, so metrics get no label per stray id.
 	switch {
 	case req.Action != nil:
 		rt, ok := match(r.actions, req.Action.ID)
 		if !ok {
-			return nil, Errorf(CodeNotFound, "this button (%s) is no longer handled by opsbot", req.Action.ID)
+			err := Errorf(CodeNotFound, "this button (%s) is no longer handled by opsbot; run the command again for a fresh message", req.Action.ID)
+			return r.run(ctx, req, &Command{Verb: "unknown action", Role: RoleViewer, Handler: fail(err)})
 		}
 		return r.run(ctx, req, &Command{Verb: req.Action.ID, Role: rt.Role, Handler: rt.Handler})
 	case req.View != nil:
 		rt, ok := match(r.views, req.View.CallbackID)
 		if !ok {
-			return nil, Errorf(CodeNotFound, "this form (%s) is no longer handled by opsbot", req.View.CallbackID)
+			err := Errorf(CodeNotFound, "this form (%s) is unknown to opsbot or no longer handled by it; open it again from its command", req.View.CallbackID)
+			return r.run(ctx, req, &Command{Verb: "unknown view", Role: RoleViewer, Handler: fail(err)})
 		}
 		return r.run(ctx, req, &Command{Verb: req.View.CallbackID, Role: rt.Role, Handler: rt.Handler})
 	}
 	cmd, rest, err := r.resolve(req.Text)
 	if err != nil {
-		// Unknown verbs still pass the middleware, so they are counted,
-		// rate limited and audited like everything else.
 		return r.run(ctx, req, &Command{Verb: "unknown", Role: RoleViewer, Handler: fail(err)})
 	}
 	a, err := args.Parse(rest)

@@ -189,3 +189,32 @@ func TestUserMessageHidesInternalErrors(t *testing.T) {
 		t.Error("Outcome wrong")
 	}
 }
+
+// A click on a retired button and a submission of an unknown form are
+// counted, rate limited and audited like everything else, and answered.
+func TestUnknownActionAndViewPassMiddleware(t *testing.T) {
+	r := newRouter(t)
+	var seen []string
+	r.Use(func(next bot.Handler) bot.Handler {
+		return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+			seen = append(seen, req.Command.Verb)
+			return next(ctx, req)
+		}
+	})
+	_, clickErr := r.Dispatch(context.Background(), &bot.Request{UserID: "U1", Action: &bot.Action{ID: "gone.button"}})
+	_, viewErr := r.Dispatch(context.Background(), &bot.Request{UserID: "U1", View: &bot.ViewSubmission{CallbackID: "gone.form"}})
+	if strings.Join(seen, ",") != "unknown action,unknown view" {
+		t.Errorf("middleware saw %q, want the unknown action and the unknown view", seen)
+	}
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{clickErr, "this button (gone.button) is no longer handled"},
+		{viewErr, "this form (gone.form) is unknown"},
+	} {
+		if bot.ErrorCode(tt.err) != bot.CodeNotFound || !strings.Contains(bot.UserMessage(tt.err), tt.want) {
+			t.Errorf("error = %v, want %s saying %q", tt.err, bot.CodeNotFound, tt.want)
+		}
+	}
+}

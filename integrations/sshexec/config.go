@@ -24,7 +24,9 @@ const (
 // Config is the ssh section of opsbot's YAML configuration.
 type Config struct {
 	// KnownHosts is the known_hosts file every host key (bastion included)
-	// is checked against. Required; it is re-read when it changes.
+	// is checked against, as OpenSSH does: host key lines, @revoked, and
+	// @cert-authority lines, which trust host certificates that CA signed
+	// (never a plain key). Required; it is re-read when it changes.
 	KnownHosts string `yaml:"known_hosts"`
 	// KeyFile is a PEM private key file (OpenSSH, PKCS#1/#8) to log in with.
 	KeyFile string `yaml:"key_file"`

@@ -116,7 +116,7 @@ func (e *Executor) handshakeError(t Target, err, aborted error, hk *HostKeyError
 	switch {
 	case hk != nil:
 		e.log.Warn("ssh host key refused", "target", t.Name, "address", t.HostPort(),
-			"fingerprint", hk.Fingerprint, "changed", hk.Changed(), "revoked", hk.Revoked)
+			"fingerprint", hk.Fingerprint, "changed", hk.Changed(), "revoked", hk.Revoked, "certificate", hk.Certificate)
 		return fmt.Errorf("connect to %s: %w", t.Name, hk)
 	case errors.Is(err, ErrHostKey):
 		return err

@@ -49,6 +49,10 @@ func TestHostKeyErrorMessage(t *testing.T) {
 	changed.Known = []string{"/etc/opsbot/known_hosts:7 ssh-ed25519 SHA256:old"}
 	revoked := base
 	revoked.Revoked = true
+	caOnly := base
+	caOnly.Authorities = []string{"/etc/opsbot/known_hosts:3 ssh-ed25519 SHA256:ca"}
+	badCert := caOnly
+	badCert.CA, badCert.Certificate = "SHA256:ca", "cert has expired"
 	tests := []struct {
 		name string
 		err  HostKeyError
@@ -57,6 +61,10 @@ func TestHostKeyErrorMessage(t *testing.T) {
 		{"unknown", base, []string{"web-1", "10.0.0.5:2222", "SHA256:abc", "unknown", "ssh-keyscan -p 2222 10.0.0.5", "add its line to /etc/opsbot/known_hosts"}},
 		{"changed", changed, []string{"web-1", "SHA256:abc", "CHANGED", "known_hosts:7", "SHA256:old", "man-in-the-middle", "investigate"}},
 		{"revoked", revoked, []string{"web-1", "SHA256:abc", "@revoked", "do not connect"}},
+		{"only a CA", caOnly, []string{"web-1", "SHA256:abc", "plain key", "only @cert-authority", "known_hosts:3", "HostCertificate",
+			"ssh-keyscan -p 2222 10.0.0.5", "add the host's own key to /etc/opsbot/known_hosts"}},
+		{"certificate refused", badCert, []string{"web-1", "host certificate", "cert has expired", "SHA256:abc", "signed by CA SHA256:ca",
+			"ssh-keyscan -p 2222 10.0.0.5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

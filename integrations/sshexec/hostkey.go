@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // HostKeyError is a refused host key. Its message names the host and the
@@ -20,15 +19,25 @@ import (
 type HostKeyError struct {
 	// Host is the target's name; Address the host:port looked up.
 	Host, Address string
-	// KeyType and Fingerprint (SHA256:…) describe the presented key.
+	// KeyType and Fingerprint (SHA256:…) describe the presented key; for a
+	// certificate, the key it certifies (as ssh-keyscan shows it).
 	KeyType, Fingerprint string
 	// KnownHosts is the file consulted.
 	KnownHosts string
 	// Known lists the keys the file holds for the host ("file:line type
 	// fingerprint"); non-empty means the key CHANGED.
 	Known []string
-	// Revoked is set when the file marks the key @revoked.
+	// Authorities lists the file's @cert-authority lines for the host, in
+	// the same form: they vouch for host certificates, never for keys.
+	Authorities []string
+	// Revoked is set when the file marks the key, or the CA that signed
+	// the presented certificate, @revoked.
 	Revoked bool
+	// CA is the fingerprint of the CA that signed the presented
+	// certificate; empty when the host presented a plain key.
+	CA string
+	// Certificate says why the presented certificate was refused.
+	Certificate string
 }
 
 // Changed reports whether known_hosts holds a different key for the host.
@@ -36,18 +45,37 @@ func (e *HostKeyError) Changed() bool { return len(e.Known) > 0 }
 
 func (e *HostKeyError) Error() string {
 	host, port, _ := net.SplitHostPort(e.Address)
+	keyscan := fmt.Sprintf("ssh-keyscan -p %s %s | ssh-keygen -lf -", port, host)
 	switch {
+	case e.Revoked && e.Certificate != "":
+		return fmt.Sprintf("host certificate of %s (%s) refused: %s in %s; it certifies %s %s; do not connect, investigate the host",
+			e.Host, e.Address, e.Certificate, e.KnownHosts, e.KeyType, e.Fingerprint)
 	case e.Revoked:
 		return fmt.Sprintf("host key of %s (%s) is marked @revoked in %s: it presented %s %s; do not connect, investigate the host",
 			e.Host, e.Address, e.KnownHosts, e.KeyType, e.Fingerprint)
+	case e.Certificate != "":
+		msg := fmt.Sprintf("host certificate of %s (%s) refused: %s; it certifies %s %s and is signed by CA %s. "+
+			"Renew or fix the host's certificate (HostCertificate in its sshd_config), or check the host's own key with its owner (%s) and add its line to %s",
+			e.Host, e.Address, e.Certificate, e.KeyType, e.Fingerprint, e.CA, keyscan, e.KnownHosts)
+		if e.Changed() {
+			msg += fmt.Sprintf("; beware: %s lists other keys for it (%s), this may be a man-in-the-middle attack",
+				e.KnownHosts, strings.Join(e.Known, ", "))
+		}
+		return msg
 	case e.Changed():
 		return fmt.Sprintf("host key of %s (%s) CHANGED: it presented %s %s, but %s has %s; "+
 			"this may be a man-in-the-middle attack or a reinstalled host: investigate before replacing the old line",
 			e.Host, e.Address, e.KeyType, e.Fingerprint, e.KnownHosts, strings.Join(e.Known, ", "))
+	case len(e.Authorities) > 0:
+		return fmt.Sprintf("host key of %s (%s) is not trusted: it presented the plain key %s %s, but %s lists only "+
+			"@cert-authority lines for it (%s), which vouch for host certificates signed by that CA, never for keys; "+
+			"have the host present such a certificate (HostCertificate in its sshd_config), or check the fingerprint with the host's owner (%s) "+
+			"and add the host's own key to %s",
+			e.Host, e.Address, e.KeyType, e.Fingerprint, e.KnownHosts, strings.Join(e.Authorities, ", "), keyscan, e.KnownHosts)
 	default:
 		return fmt.Sprintf("host key of %s (%s) is unknown: it presented %s %s, which %s does not list; "+
-			"check the fingerprint with the host's owner (ssh-keyscan -p %s %s | ssh-keygen -lf -) and add its line to %s",
-			e.Host, e.Address, e.KeyType, e.Fingerprint, e.KnownHosts, port, host, e.KnownHosts)
+			"check the fingerprint with the host's owner (%s) and add its line to %s",
+			e.Host, e.Address, e.KeyType, e.Fingerprint, e.KnownHosts, keyscan, e.KnownHosts)
 	}
 }
 
@@ -61,10 +89,10 @@ type hostKeyDB struct {
 	path  string
 	probe ssh.PublicKey // a key no host has: asks the file what it knows
 
-	mu   sync.Mutex
-	cb   ssh.HostKeyCallback
-	mod  time.Time
-	size int64
+	mu    sync.Mutex
+	known *knownHosts
+	mod   time.Time
+	size  int64
 }
 
 func newHostKeyDB(path string) (*hostKeyDB, error) {
@@ -83,60 +111,50 @@ func newHostKeyDB(path string) (*hostKeyDB, error) {
 	return db, nil
 }
 
-func (db *hostKeyDB) current() (ssh.HostKeyCallback, error) {
+func (db *hostKeyDB) current() (*knownHosts, error) {
 	fi, err := os.Stat(db.path)
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w", err)
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.cb != nil && fi.ModTime().Equal(db.mod) && fi.Size() == db.size {
-		return db.cb, nil
+	if db.known != nil && fi.ModTime().Equal(db.mod) && fi.Size() == db.size {
+		return db.known, nil
 	}
-	cb, err := knownhosts.New(db.path)
+	known, err := loadKnownHosts(db.path, db.probe)
 	if err != nil {
-		return nil, fmt.Errorf("read known_hosts: %w", err)
+		return nil, err
 	}
-	db.cb, db.mod, db.size = cb, fi.ModTime(), fi.Size()
-	return cb, nil
+	db.known, db.mod, db.size = known, fi.ModTime(), fi.Size()
+	return known, nil
 }
 
 // checker returns the callback for one connection to address (host:port)
-// and the host key algorithms to ask for: those of the keys known_hosts
-// holds for it, so a host with several keys is not reported as changed
-// because it offered a type we have no line for. refused records the
-// HostKeyError the callback returned, if any.
+// and the host key algorithms to ask for (see knownHosts.algorithms).
+// refused records the HostKeyError the callback returned, if any.
 func (db *hostKeyDB) checker(name, address string) (cb ssh.HostKeyCallback, algos []string, refused func() *HostKeyError, err error) {
 	known, err := db.current()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	algos = algorithmsFor(known, address, db.probe)
+	if algos, err = known.algorithms(address); err != nil {
+		return nil, nil, nil, fmt.Errorf("check host key of %s: %w", name, err)
+	}
 	var mu sync.Mutex
 	var hkErr *HostKeyError
-	cb = func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		err := known(hostname, remote, key)
-		if err == nil {
-			return nil
+	cb = func(hostname string, _ net.Addr, key ssh.PublicKey) error {
+		err := known.verify(name, hostname, key)
+		var e *HostKeyError
+		if errors.As(err, &e) {
+			mu.Lock()
+			hkErr = e
+			mu.Unlock()
+			return e
 		}
-		e := &HostKeyError{Host: name, Address: address, KeyType: key.Type(),
-			Fingerprint: ssh.FingerprintSHA256(key), KnownHosts: db.path}
-		var keyErr *knownhosts.KeyError
-		var revoked *knownhosts.RevokedError
-		switch {
-		case errors.As(err, &keyErr):
-			for _, w := range keyErr.Want {
-				e.Known = append(e.Known, fmt.Sprintf("%s:%d %s %s", w.Filename, w.Line, w.Key.Type(), ssh.FingerprintSHA256(w.Key)))
-			}
-		case errors.As(err, &revoked):
-			e.Revoked = true
-		default:
+		if err != nil {
 			return fmt.Errorf("check host key of %s: %w: %w", name, ErrHostKey, err)
 		}
-		mu.Lock()
-		hkErr = e
-		mu.Unlock()
-		return e
+		return nil
 	}
 	refused = func() *HostKeyError {
 		mu.Lock()
@@ -144,30 +162,4 @@ func (db *hostKeyDB) checker(name, address string) (cb ssh.HostKeyCallback, algo
 		return hkErr
 	}
 	return cb, algos, refused, nil
-}
-
-// algorithmsFor lists the host key algorithms matching the keys known for
-// address, or nil (library defaults) when there are none.
-func algorithmsFor(known ssh.HostKeyCallback, address string, probe ssh.PublicKey) []string {
-	var keyErr *knownhosts.KeyError
-	err := known(address, &net.TCPAddr{IP: net.IPv4zero}, probe)
-	if !errors.As(err, &keyErr) || len(keyErr.Want) == 0 {
-		return nil
-	}
-	var algos []string
-	seen := map[string]bool{}
-	add := func(a string) {
-		if !seen[a] {
-			seen[a] = true
-			algos = append(algos, a)
-		}
-	}
-	for _, w := range keyErr.Want {
-		if w.Key.Type() == ssh.KeyAlgoRSA {
-			add(ssh.KeyAlgoRSASHA512)
-			add(ssh.KeyAlgoRSASHA256)
-		}
-		add(w.Key.Type())
-	}
-	return algos
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,24 +84,46 @@ func TestHostKeyFileReloaded(t *testing.T) {
 	}
 }
 
-// A host with several keys is checked against the type known_hosts holds.
+// A host with several keys is checked against the type known_hosts holds;
+// one a CA vouches for is asked for certificates first, then any plain key
+// (so one without a certificate is refused with a message, not a failed
+// negotiation).
 func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
 	t.Parallel()
 	s := sshtest.Start(t)
-	known, err := knownhosts.New(s.KnownHostsFile())
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := newHostKeyDB(s.KnownHostsFile())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := algorithmsFor(known, s.Addr(), db.probe)
-	if len(got) != 1 || got[0] != ssh.KeyAlgoED25519 {
-		t.Errorf("algorithms for %s = %v, want [%s]", s.Addr(), got, ssh.KeyAlgoED25519)
+	known, err := db.current()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := algorithmsFor(known, "192.0.2.1:22", db.probe); got != nil {
-		t.Errorf("algorithms for an unknown host = %v, want nil (library defaults)", got)
+	got, err := known.algorithms(s.Addr())
+	if err != nil || len(got) != 1 || got[0] != ssh.KeyAlgoED25519 {
+		t.Errorf("algorithms for %s = %v, %v; want [%s]", s.Addr(), got, err, ssh.KeyAlgoED25519)
+	}
+	if got, err := known.algorithms("192.0.2.1:22"); got != nil || err != nil {
+		t.Errorf("algorithms for an unknown host = %v, %v; want nil (library defaults)", got, err)
+	}
+
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	ca := newCA(t).PublicKey()
+	if err := os.WriteFile(path, []byte(caLine(s.Hosts()[0], ca)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	known, err = loadKnownHosts(path, db.probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = known.algorithms(s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstPlain := slices.IndexFunc(got, func(a string) bool { return !isCertAlgo(a) })
+	if firstPlain < 1 || !slices.Contains(got[:firstPlain], ssh.CertAlgoED25519v01) ||
+		!slices.Contains(got[firstPlain:], ssh.KeyAlgoED25519) || slices.ContainsFunc(got[firstPlain:], isCertAlgo) {
+		t.Errorf("algorithms for a host with a CA = %v, want certificate types, then plain ones", got)
 	}
 }
 

@@ -29,6 +29,10 @@ func (s *Server) User() string { return s.user.Username }
 // HostKey returns the public host key every host presents.
 func (s *Server) HostKey() ssh.PublicKey { return s.hostKey }
 
+// HostCertificate returns the host certificate the hosts present besides
+// HostKey, or nil when the Server was started without HostCertificate.
+func (s *Server) HostCertificate() *ssh.Certificate { return s.hostCert }
+
 // KnownHostsLines returns one known_hosts line per host.
 func (s *Server) KnownHostsLines() []string {
 	lines := make([]string, len(s.hosts))

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -29,4 +30,37 @@ func newKeyFile(path string) (ssh.Signer, error) {
 		return nil, fmt.Errorf("signer from key: %w", err)
 	}
 	return signer, nil
+}
+
+// NewCA returns a fresh ed25519 signer to sign host certificates with
+// (HostCertificate), for tests of known_hosts @cert-authority lines.
+func NewCA() (ssh.Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate CA key: %w", err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("signer from CA key: %w", err)
+	}
+	return signer, nil
+}
+
+// writeHostCert certifies key with ca from the template tmpl and writes the
+// certificate next to the host key, where HostCertificate points.
+func writeHostCert(dir string, key ssh.PublicKey, ca ssh.Signer, tmpl ssh.Certificate) (*ssh.Certificate, string, error) {
+	cert := tmpl
+	cert.Key = key
+	cert.CertType = ssh.HostCert
+	if cert.ValidBefore == 0 {
+		cert.ValidBefore = ssh.CertTimeInfinity
+	}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		return nil, "", fmt.Errorf("sign host certificate: %w", err)
+	}
+	path := filepath.Join(dir, "ssh_host_ed25519_key-cert.pub")
+	if err := os.WriteFile(path, ssh.MarshalAuthorizedKey(&cert), 0o644); err != nil {
+		return nil, "", fmt.Errorf("write host certificate: %w", err)
+	}
+	return &cert, path, nil
 }

@@ -1,6 +1,10 @@
 package sshtest
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/crypto/ssh"
+)
 
 // Option changes how Start and New set up the servers.
 type Option func(*options)
@@ -8,6 +12,8 @@ type Option func(*options)
 type options struct {
 	addrs []string
 	extra []string
+	ca    ssh.Signer      // signs a host certificate when set
+	cert  ssh.Certificate // its template
 }
 
 func defaultOptions() options { return options{addrs: []string{"127.0.0.1"}} }
@@ -34,4 +40,13 @@ func LoopbackRange(first, n int) Option {
 // ahead of the helper's own so they take precedence.
 func ExtraConfig(lines ...string) Option {
 	return func(o *options) { o.extra = append(o.extra, lines...) }
+}
+
+// HostCertificate makes every sshd present, besides its plain host key, a
+// host certificate signed by ca (HostCertificate in sshd_config). The
+// certificate is a copy of tmpl with the host key and the host type filled
+// in; a zero ValidBefore means it never expires. Tests set ValidPrincipals,
+// the validity window or a different ca to see a certificate refused.
+func HostCertificate(ca ssh.Signer, tmpl ssh.Certificate) Option {
+	return func(o *options) { o.ca, o.cert = ca, tmpl }
 }

@@ -5,7 +5,7 @@
 // LoopbackRange (127.0.0.x) gets its own random port, and since one sshd
 // accepts at most 16 listen sockets, several sshd processes share the work.
 // All of them use one generated ed25519 host key and accept one generated
-// client key. Commands run as an unprivileged account with /bin/sh as login
+// client key (HostCertificate adds a host certificate). Commands run as an unprivileged account with /bin/sh as login
 // shell (see UserEnvVar and DefaultUser), so a root ~/.bashrc does not run
 // for every command. A known_hosts file for all hosts is written too, so
 // clients check host keys in tests just as they do in production.
@@ -50,6 +50,8 @@ type Server struct {
 	dir        string
 	hostDir    string
 	hostKey    ssh.PublicKey
+	hostCert   *ssh.Certificate // nil unless HostCertificate was given
+	certFile   string
 	client     ssh.Signer
 	knownHosts string
 	procs      []*process
@@ -112,6 +114,12 @@ func New(dir string, opts ...Option) (*Server, error) {
 	if err := s.prepareFiles(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if o.ca != nil {
+		if s.hostCert, s.certFile, err = writeHostCert(dir, s.hostKey, o.ca, o.cert); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if err := s.startAll(bin, o); err != nil {
 		s.Close()
@@ -239,6 +247,9 @@ func (s *Server) config(n int, hosts []Host, extra []string) string {
 	// For most keywords sshd keeps the first value it reads, so extra
 	// lines go before the defaults to override them.
 	lines = append(lines, extra...)
+	if s.certFile != "" {
+		lines = append(lines, "HostCertificate "+s.certFile)
+	}
 	lines = append(lines,
 		"HostKey "+filepath.Join(s.dir, "ssh_host_ed25519_key"),
 		"PidFile "+filepath.Join(s.dir, fmt.Sprintf("sshd.%d.pid", n)),

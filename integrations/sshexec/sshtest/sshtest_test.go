@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
 
 	"opsbot/integrations/sshexec/sshtest"
 )
@@ -86,5 +87,37 @@ func TestWriteScript(t *testing.T) {
 	}
 	if _, err := s.WriteScript("../evil", "x"); err == nil {
 		t.Errorf("WriteScript accepted a path")
+	}
+}
+
+// With HostCertificate the hosts present a certificate for their key,
+// signed by the CA, to a client that asks for certificates.
+func TestHostCertificate(t *testing.T) {
+	ca, err := sshtest.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sshtest.Start(t, sshtest.HostCertificate(ca, ssh.Certificate{ValidPrincipals: []string{"127.0.0.1"}}))
+	var signedBy ssh.PublicKey
+	checker := &ssh.CertChecker{IsHostAuthority: func(auth ssh.PublicKey, _ string) bool {
+		signedBy = auth
+		return bytes.Equal(auth.Marshal(), ca.PublicKey().Marshal())
+	}}
+	c, err := ssh.Dial("tcp", s.Addr(), &ssh.ClientConfig{
+		User:              s.User(),
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(s.ClientSigner())},
+		HostKeyCallback:   checker.CheckHostKey,
+		HostKeyAlgorithms: []string{ssh.CertAlgoED25519v01},
+	})
+	if err != nil {
+		t.Fatalf("dial asking for a certificate: %v", err)
+	}
+	c.Close()
+	if signedBy == nil {
+		t.Fatal("the host presented no certificate")
+	}
+	cert := s.HostCertificate()
+	if cert == nil || !bytes.Equal(cert.Key.Marshal(), s.HostKey().Marshal()) || cert.CertType != ssh.HostCert {
+		t.Errorf("HostCertificate() = %+v, want a host certificate for HostKey()", cert)
 	}
 }
