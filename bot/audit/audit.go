@@ -103,6 +103,9 @@ func (l *Log) Middleware() bot.Middleware {
 			rep, err := next(ctx, req)
 			detail := req.Text
 			switch {
+			case req.Action != nil && strings.HasPrefix(req.Command.Verb, "unknown"):
+				// The verb says nothing of which button it was.
+				detail = strings.TrimSpace(req.Action.ID + " " + req.Action.Value)
 			case req.Action != nil:
 				detail = req.Action.Value
 			case req.View != nil:

@@ -138,3 +138,21 @@ func TestReplayIsEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A click on a button opsbot no longer handles is audited with the
+// button's id, since its verb ("unknown action") does not say which.
+func TestUnknownClickIsAuditedWithItsID(t *testing.T) {
+	srv := redistest.Start(t)
+	log := audit.New(srv.Client(t), "t:audit", 1000, slog.New(slog.DiscardHandler))
+	r := bot.NewRouter("")
+	r.Use(log.Middleware())
+	ctx := context.Background()
+	_, _ = r.Dispatch(ctx, &bot.Request{UserID: "U1", Channel: "C1", Trigger: bot.TriggerAction, Action: &bot.Action{ID: "legacy.approve", Value: "CHG-1"}})
+	entries, err := log.Recent(ctx, 1)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries = %v, %v", entries, err)
+	}
+	if e := entries[0]; e.Action != "unknown action" || e.Detail != "legacy.approve CHG-1" {
+		t.Errorf("entry = %+v, want action 'unknown action' with detail 'legacy.approve CHG-1'", e)
+	}
+}
