@@ -94,6 +94,9 @@ func parseBlocks(raw string, limit int) (json.RawMessage, string) {
 	if len(blocks) > limit {
 		return nil, "invalid_blocks"
 	}
+	if blockProblem(decodeAny(raw), limit == maxViewBlocks) != "" {
+		return nil, "invalid_blocks"
+	}
 	missingID := false
 	for _, b := range blocks {
 		var typ string

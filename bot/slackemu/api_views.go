@@ -23,8 +23,15 @@ func parseViewArg(raw string, wantType ...string) (viewArg, string) {
 	}
 	if v.Type == "modal" {
 		var title textObj
-		if json.Unmarshal(v.Title, &title) != nil || title.Text == "" || utf8.RuneCountInString(title.Text) > 24 {
+		if json.Unmarshal(v.Title, &title) != nil || title.Text == "" || utf8.RuneCountInString(title.Text) > 24 || title.Type != "plain_text" {
 			return v, "invalid_arguments"
+		}
+		for _, label := range []json.RawMessage{v.Submit, v.Close} {
+			var t textObj
+			if len(label) > 0 && string(label) != "null" &&
+				(json.Unmarshal(label, &t) != nil || t.Text == "" || utf8.RuneCountInString(t.Text) > 24 || t.Type != "plain_text") {
+				return v, "invalid_arguments"
+			}
 		}
 	}
 	if utf8.RuneCountInString(v.PrivateMetadata) > 3000 || len(v.CallbackID) > 255 {

@@ -15,6 +15,10 @@ type Call struct {
 	Time   time.Time
 	Status int    // HTTP status of the answer
 	Error  string // Slack error code, "" when ok
+	// Problem says what in the blocks was refused, as Slack's
+	// response_metadata does ("must be at most 3000 characters
+	// [json-pointer:/blocks/0/text/text]"); "" when nothing.
+	Problem string
 }
 
 func (s *Server) recordCall(c Call) {

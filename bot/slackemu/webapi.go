@@ -85,14 +85,28 @@ type errResp struct {
 	Error string `json:"error"`
 }
 
+// errMetaResp is an error with Slack's explanation of what was refused.
+type errMetaResp struct {
+	OK    bool     `json:"ok"`
+	Error string   `json:"error"`
+	Meta  respMeta `json:"response_metadata"`
+}
+
+type respMeta struct {
+	Messages []string `json:"messages"`
+}
+
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	req, err := decodeAPIRequest(r)
 	call := Call{Method: req.method, Params: withoutToken(req.params), Body: req.body, Time: start}
 	status, code := s.answerAPI(w, req, err)
 	call.Status, call.Error = status, code
+	if code == "invalid_blocks" || code == "invalid_arguments" {
+		call.Problem = requestBlockProblem(req)
+	}
 	s.recordCall(call)
-	s.log.Info("web api call", "method", req.method, "status", status, "error", code,
+	s.log.Info("web api call", "method", req.method, "status", status, "error", code, "problem", call.Problem,
 		"channel", channelParam(req.params), "took", time.Since(start))
 }
 
@@ -129,6 +143,12 @@ func (s *Server) answerAPI(w http.ResponseWriter, req *apiRequest, decodeErr err
 		return writeAPIError(w, code)
 	}
 	resp, code := m.fn(s, req)
+	if code == "invalid_blocks" || code == "invalid_arguments" {
+		if p := requestBlockProblem(req); p != "" {
+			writeJSON(w, http.StatusOK, errMetaResp{Error: code, Meta: respMeta{Messages: []string{"[ERROR] " + p}}})
+			return http.StatusOK, code
+		}
+	}
 	if code != "" {
 		return writeAPIError(w, code)
 	}
