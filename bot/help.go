@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"opsbot/bot/suggest"
 	"sort"
 	"strings"
 )
@@ -139,12 +140,12 @@ func (r *Router) Suggest(words []string, n int) []string {
 			continue
 		}
 		typed := strings.ToLower(strings.Join(words[:k], " "))
-		d := distance(typed, name)
+		d := suggest.Distance(typed, name)
 		limit := max(1, len([]rune(name))/3)
 		if tf, trest, multi := strings.Cut(typed, " "); multi {
 			if nf, nrest, _ := strings.Cut(name, " "); nf == tf {
 				// Same group: judge the subcommand on its own length.
-				d, limit = distance(trest, nrest), max(1, len([]rune(nrest))/3)
+				d, limit = suggest.Distance(trest, nrest), max(1, len([]rune(nrest))/3)
 			}
 		}
 		if d <= limit {
@@ -166,30 +167,4 @@ func (r *Router) Suggest(words []string, n int) []string {
 		out = append(out, c.verb)
 	}
 	return out
-}
-
-// distance is the Damerau–Levenshtein (optimal string alignment) distance.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

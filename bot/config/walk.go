@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"opsbot/bot/suggest"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -230,7 +231,7 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 func nearest(key string, fields map[string]reflect.Type) string {
 	best, bd := "", 4
 	for f := range fields {
-		if d := editDistance(key, f); d < bd || d == bd && f < best {
+		if d := suggest.Distance(key, f); d < bd || d == bd && f < best {
 			best, bd = f, d
 		}
 	}

@@ -7,7 +7,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"opsbot/bot"
@@ -43,7 +44,7 @@ func (c Config) Validate() []error {
 			errs = append(errs, fmt.Errorf("default_role: %w", err))
 		}
 	}
-	for _, id := range sortedKeys(c.Users) {
+	for _, id := range slices.Sorted(maps.Keys(c.Users)) {
 		if !strings.HasPrefix(id, "U") && !strings.HasPrefix(id, "W") {
 			errs = append(errs, fmt.Errorf("users.%s: not a Slack user id (they look like U0123ABCD; find it in the person's profile, ⋮ → Copy member ID)", id))
 		}
@@ -51,7 +52,7 @@ func (c Config) Validate() []error {
 			errs = append(errs, fmt.Errorf("users.%s: %w", id, err))
 		}
 	}
-	for _, g := range sortedKeys(c.Groups) {
+	for _, g := range slices.Sorted(maps.Keys(c.Groups)) {
 		if strings.HasPrefix(g, "@") {
 			errs = append(errs, fmt.Errorf("groups.%s: write the handle without @", g))
 		}
@@ -107,12 +108,12 @@ func (p *Policy) RoleOf(ctx context.Context, userID string) bot.Role {
 // groups as @handles.
 func (p *Policy) Holders(min bot.Role) []string {
 	var out []string
-	for _, u := range sortedKeys(p.users) {
+	for _, u := range slices.Sorted(maps.Keys(p.users)) {
 		if p.users[u] >= min {
 			out = append(out, "<@"+u+">")
 		}
 	}
-	for _, g := range sortedKeys(p.groups) {
+	for _, g := range slices.Sorted(maps.Keys(p.groups)) {
 		if p.groups[g] >= min {
 			out = append(out, "@"+g)
 		}
@@ -143,13 +144,4 @@ func article(r bot.Role) string {
 		return "an " + r.String()
 	}
 	return "a " + r.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

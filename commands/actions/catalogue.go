@@ -2,6 +2,8 @@ package actions
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,13 +116,13 @@ func (c *Catalogue) Action(name string) (*Action, error) {
 }
 
 // ActionNames lists the catalogue's actions, sorted.
-func (c *Catalogue) ActionNames() []string { return sortedKeys(c.actions) }
+func (c *Catalogue) ActionNames() []string { return slices.Sorted(maps.Keys(c.actions)) }
 
 // Hosts returns the inventory in config order.
 func (c *Catalogue) Hosts() []Host { return append([]Host(nil), c.hosts...) }
 
 // GroupNames lists the configured groups, sorted.
-func (c *Catalogue) GroupNames() []string { return sortedKeys(c.groups) }
+func (c *Catalogue) GroupNames() []string { return slices.Sorted(maps.Keys(c.groups)) }
 
 // Param is one typed parameter of an action.
 type Param struct {

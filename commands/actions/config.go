@@ -6,8 +6,9 @@ package actions
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"opsbot/bot"
@@ -98,7 +99,7 @@ func (c Config) compile() (*Catalogue, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	cat := &Catalogue{groups: map[string][]string{}, actions: map[string]*Action{}}
-	for _, g := range sortedKeys(c.Groups) {
+	for _, g := range slices.Sorted(maps.Keys(c.Groups)) {
 		if !WordRe.MatchString(g) {
 			bad("groups.%s: a group name must match %s", g, WordRe)
 		}
@@ -142,10 +143,10 @@ func (c Config) compile() (*Catalogue, []error) {
 				svc[s] = true
 			}
 		}
-		host.Services = sortedKeys(svc)
+		host.Services = slices.Sorted(maps.Keys(svc))
 		cat.hosts = append(cat.hosts, host)
 	}
-	for _, name := range sortedKeys(c.Actions) {
+	for _, name := range slices.Sorted(maps.Keys(c.Actions)) {
 		a, aerrs := compileAction(name, c.Actions[name])
 		errs = append(errs, aerrs...)
 		cat.actions[name] = a
@@ -193,7 +194,7 @@ func compileAction(name string, ac ActionConfig) (*Action, []error) {
 			used[m[1]] = true
 		}
 	}
-	for _, pn := range sortedKeys(ac.Params) {
+	for _, pn := range slices.Sorted(maps.Keys(ac.Params)) {
 		pc := ac.Params[pn]
 		if !used[pn] {
 			bad("params.%s: not used in argv", pn)
@@ -239,13 +240,4 @@ func compileParam(name string, pc ParamConfig) (Param, error) {
 		}
 	}
 	return prm, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

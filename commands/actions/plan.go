@@ -2,6 +2,8 @@ package actions
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,7 +37,7 @@ func (a *Action) Bind(positional []string, named map[string]string, hosts []Host
 	for i, v := range positional {
 		raw[a.order[i]] = v
 	}
-	for _, k := range sortedKeys(named) {
+	for _, k := range slices.Sorted(maps.Keys(named)) {
 		if _, ok := a.Params[k]; !ok {
 			return nil, bot.Errorf(bot.CodeInvalid, "%s has no parameter %q: %s", a.Name, clip(k, 20), a.Usage())
 		}
@@ -97,7 +99,7 @@ func (p *Plan) Envs() []string {
 	for _, h := range p.Hosts {
 		set[h.Env] = true
 	}
-	out := sortedKeys(set)
+	out := slices.Sorted(maps.Keys(set))
 	sort.Strings(out)
 	return out
 }

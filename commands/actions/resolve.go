@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"opsbot/bot/suggest"
 	"slices"
 	"strings"
 
@@ -107,7 +108,7 @@ func (c *Catalogue) near(s string) []string {
 	ls := strings.ToLower(s)
 	for _, n := range names {
 		ln := strings.ToLower(n)
-		if strings.Contains(ln, ls) || strings.Contains(ls, ln) || distance(ls, ln) <= 2 {
+		if strings.Contains(ln, ls) || strings.Contains(ls, ln) || suggest.Distance(ls, ln) <= 2 {
 			out = append(out, n)
 		}
 		if len(out) == 5 {
@@ -115,28 +116,6 @@ func (c *Catalogue) near(s string) []string {
 		}
 	}
 	return out
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 func quote(s string) string { return "`" + strings.ReplaceAll(clip(s, 40), "`", "'") + "`" }

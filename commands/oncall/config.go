@@ -3,8 +3,9 @@ package oncall
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -90,7 +91,7 @@ func (c Config) compile() (*compiled, []error) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
 	}
 	out := &compiled{schedules: map[string]*Schedule{}, policies: map[string]*Policy{}, people: map[string]string{}, names: map[string]string{}}
-	for _, name := range sortedKeys(c.People) {
+	for _, name := range slices.Sorted(maps.Keys(c.People)) {
 		id := c.People[name]
 		if !userIDRe.MatchString(id) {
 			bad("people."+name, "%q is not a Slack user id (they look like U0123ABCD)", id)
@@ -161,7 +162,7 @@ func (c Config) compile() (*compiled, []error) {
 	for i, sc := range c.Schedules {
 		if sc.EscalationPolicy != "" {
 			if _, ok := out.policies[sc.EscalationPolicy]; !ok {
-				bad(fmt.Sprintf("schedules[%d].escalation_policy", i), "no policy is called %q (known: %s)", sc.EscalationPolicy, strings.Join(sortedKeys(out.policies), ", "))
+				bad(fmt.Sprintf("schedules[%d].escalation_policy", i), "no policy is called %q (known: %s)", sc.EscalationPolicy, strings.Join(slices.Sorted(maps.Keys(out.policies)), ", "))
 			}
 		}
 		if _, clash := out.policies[sc.Name]; clash && nameRe.MatchString(sc.Name) {
@@ -248,15 +249,6 @@ func parseHandoff(s string) (wd time.Weekday, hh, mm int, err error) {
 		return 0, 0, 0, fmt.Errorf("%q: %q is not a time of day like 09:00", s, f[0])
 	}
 	return wd, hh, mm, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // errNoConfig is returned by New for an oncall section that does not

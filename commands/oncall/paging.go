@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +85,7 @@ func (s *Service) resolveTarget(t args.Token) (string, []pageLevel, error) {
 	user, err := s.resolveUser(t)
 	if err != nil {
 		return "", nil, bot.Errorf(bot.CodeNotFound, "I can't page %q: name a schedule (%s), an escalation policy (%s) or a person (%s)",
-			t.Text(), orNone(s.cfg.order), orNone(sortedKeys(s.cfg.policies)), s.knownPeople())
+			t.Text(), orNone(s.cfg.order), orNone(slices.Sorted(maps.Keys(s.cfg.policies))), s.knownPeople())
 	}
 	return mention(user), []pageLevel{{Users: []string{user}, AfterMs: after}}, nil
 }

@@ -10,7 +10,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"opsbot/bot/blocks"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -213,7 +215,7 @@ func (s *Service) name(id string) string {
 
 // knownPeople lists the configured names for messages.
 func (s *Service) knownPeople() string {
-	names := sortedKeys(s.cfg.people)
+	names := slices.Sorted(maps.Keys(s.cfg.people))
 	if len(names) == 0 {
 		return "mention them (@name) or give their user id (U0123ABCD)"
 	}
