@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"opsbot/bot/backoff"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,7 +148,8 @@ func (o *Outbox) call(ctx context.Context, method, channel string, f func(contex
 // attempt tries f until it succeeds, fails for good or runs out of
 // attempts, waiting with ready before each try; a 429 holds key.
 func (o *Outbox) attempt(ctx context.Context, method, channel, key string, ready, f func(context.Context) error) error {
-	backoff := o.opts.Backoff
+	delays := backoff.Policy{First: o.opts.Backoff}
+	retries := 0
 	var err error
 	for attempt := 1; attempt <= o.opts.Attempts; attempt++ {
 		if werr := ready(ctx); werr != nil {
@@ -165,10 +167,10 @@ func (o *Outbox) attempt(ctx context.Context, method, channel, key string, ready
 			o.lanes.hold(key, o.opts.Clock.Now().Add(rl.RetryAfter))
 			o.log.Warn("slack rate limited; waiting", "method", method, "channel", channel, "retry_after", rl.RetryAfter)
 		case retryable(err):
-			if serr := o.opts.Clock.Sleep(ctx, backoff); serr != nil {
+			retries++
+			if serr := o.opts.Clock.Sleep(ctx, delays.Delay(retries)); serr != nil {
 				return o.fail(method, channel, err)
 			}
-			backoff *= 2
 		default:
 			return o.fail(method, channel, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"opsbot/bot/backoff"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +33,8 @@ func (c liveConn) Read(b []byte) (int, error) {
 // client, reads its events, and replaces the client when the watchdog sees
 // no traffic for too long or the client gives up.
 func (t *Transport) supervise(ctx, work context.Context, n int) {
-	backoff := time.Second
+	delays := backoff.Policy{First: time.Second, Max: 30 * time.Second}
+	failures := 0
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		if attempt > 0 {
 			t.m.reconnects.Inc()
@@ -46,15 +48,14 @@ func (t *Transport) supervise(ctx, work context.Context, n int) {
 			return
 		}
 		if time.Since(start) > time.Minute {
-			backoff = time.Second
+			failures = 0 // it had been up a while: start over at one second
 		}
-		t.log.Warn("socket mode connection ended; reconnecting", "connection", n, "in", backoff)
-		select {
-		case <-ctx.Done():
+		failures++
+		wait := delays.Delay(failures)
+		t.log.Warn("socket mode connection ended; reconnecting", "connection", n, "in", wait.String())
+		if backoff.Sleep(ctx, wait) != nil {
 			return
-		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 30*time.Second)
 	}
 }
 

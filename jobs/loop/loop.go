@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"opsbot/bot/backoff"
 	"strconv"
 	"strings"
 	"sync"
@@ -268,11 +269,7 @@ func (l *Loop) runOne(ctx context.Context, m string, dueMs int64, now time.Time)
 }
 
 func (l *Loop) backoff(attempt int) time.Duration {
-	d := l.opts.Backoff
-	for i := 1; i < attempt && d < l.opts.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, l.opts.MaxBackoff)
+	return backoff.Policy{First: l.opts.Backoff, Max: l.opts.MaxBackoff}.Delay(attempt)
 }
 
 // safeRun turns a handler's panic into an error, so one bad step cannot
