@@ -73,6 +73,9 @@ func (h *Handler) attr(a slog.Attr) slog.Attr {
 			out = append(out, h.attr(g))
 		}
 		return slog.Group(a.Key, out...)
+	case slog.KindDuration:
+		// "10m0s" reads better than 600000000000 in a JSON log.
+		return slog.String(a.Key, v.Duration().String())
 	case slog.KindAny:
 		if err, ok := v.Any().(error); ok {
 			return slog.String(a.Key, h.r.String(err.Error()))

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSecretsNeverReachTheLog(t *testing.T) {
@@ -25,5 +26,15 @@ func TestSecretsNeverReachTheLog(t *testing.T) {
 	}
 	if !strings.Contains(out, "connecting with") {
 		t.Errorf("the message itself was lost: %s", out)
+	}
+}
+
+func TestDurationsAreWrittenAsText(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil), NewRedactor(nil)))
+	log.Warn("step failed; will retry", "retry_in", 10*time.Minute, slog.Group("g", "took", 1500*time.Millisecond))
+	out := buf.String()
+	if !strings.Contains(out, `"retry_in":"10m0s"`) || !strings.Contains(out, `"took":"1.5s"`) {
+		t.Errorf("durations not written as text: %s", out)
 	}
 }
