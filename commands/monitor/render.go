@@ -34,14 +34,15 @@ var silenceButtons = []struct {
 // renderGroup builds the message for one alert group.
 func renderGroup(g *group, x extras, now time.Time) bot.Message {
 	m := g.Msg
-	firing, resolved := countAlerts(m.Alerts)
+	t := g.tally()
+	firing, resolved := t.Firing, t.Resolved
 	name := groupName(m)
 	sev := severityOf(m.CommonLabels)
 	silenced := g.Silence != nil && g.Silence.Until.After(now)
 
 	var head, fallback string
 	if m.Status == alertmanager.StatusResolved {
-		head = fmt.Sprintf(":large_green_circle: *RESOLVED: %s* · fired for %s", name, fmtDuration(firedFor(m.Alerts)))
+		head = fmt.Sprintf(":large_green_circle: *RESOLVED: %s* · %d resolved · fired for %s", name, resolved, fmtDuration(t.firedFor()))
 		fallback = fmt.Sprintf("[RESOLVED] %s", name)
 	} else {
 		icon := ":fire:"
@@ -66,9 +67,10 @@ func renderGroup(g *group, x extras, now time.Time) bot.Message {
 	alerts := sortedAlerts(m.Alerts)
 	for i, a := range alerts {
 		if i == maxShownAlerts {
-			f, r := countAlerts(alerts[i:])
+			f, _ := countAlerts(alerts[:i])
+			more, moreFiring := firing+resolved-i, firing-f
 			blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-				fmt.Sprintf("… and %d more alerts (%d firing, %d resolved)", len(alerts)-i, f, r), false, false)))
+				fmt.Sprintf("… and %d more alerts (%d firing, %d resolved)", more, moreFiring, more-moreFiring), false, false)))
 			break
 		}
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, alertText(a, m, x), false, false), nil, nil))
@@ -201,12 +203,13 @@ func renderDigest(channel string, groups []*group, now time.Time) bot.Message {
 	var firing, resolved int
 	var lines []string
 	for _, g := range groups {
-		f, r := countAlerts(g.Msg.Alerts)
+		t := g.tally()
+		f, r := t.Firing, t.Resolved
 		firing += f
 		resolved += r
 		var l string
 		if g.Msg.Status == alertmanager.StatusResolved {
-			l = fmt.Sprintf(":large_green_circle: *%s* — %d resolved, fired for %s", groupName(g.Msg), r, fmtDuration(firedFor(g.Msg.Alerts)))
+			l = fmt.Sprintf(":large_green_circle: *%s* — %d resolved, fired for %s", groupName(g.Msg), r, fmtDuration(t.firedFor()))
 		} else {
 			l = fmt.Sprintf(":fire: *%s* — %d firing", groupName(g.Msg), f)
 			if r > 0 {
@@ -244,20 +247,11 @@ func countAlerts(as []alertmanager.Alert) (firing, resolved int) {
 }
 
 // firedFor is how long the group fired: first start to last end.
-func firedFor(as []alertmanager.Alert) time.Duration {
-	var start, end time.Time
-	for _, a := range as {
-		if start.IsZero() || a.StartsAt.Before(start) {
-			start = a.StartsAt
-		}
-		if a.EndsAt.After(end) {
-			end = a.EndsAt
-		}
-	}
-	if start.IsZero() || end.Before(start) {
+func (t tally) firedFor() time.Duration {
+	if t.Start.IsZero() || t.End.Before(t.Start) {
 		return 0
 	}
-	return end.Sub(start)
+	return t.End.Sub(t.Start)
 }
 
 func groupName(m alertmanager.Message) string {

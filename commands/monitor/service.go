@@ -145,7 +145,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(reg)
-	s.st = &store{rdb: d.Store.Client(), key: d.Store.Key}
+	s.st = &store{rdb: d.Store.Client(), key: d.Store.Key, now: s.now}
 	return s, nil
 }
 
