@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +134,138 @@ func TestHostSilencerAgainstAlertmanager(t *testing.T) {
 	for labels, want := range map[string]bool{"web-1": true, "web-1:9100": true, "web.2:22": true, "web-10": false, "webx2": false} {
 		if got := ms.Matches(map[string]string{"instance": labels}); got != want {
 			t.Errorf("silence matches instance=%q: %v, want %v", labels, got, want)
+		}
+	}
+}
+
+// hostileNotification is a webhook body whose labels and annotations try
+// to post live Slack markup, each field pad longer.
+func hostileNotification(groupKey string, alerts int, pad string) alertmanager.Message {
+	m := alertmanager.Message{
+		Version: "4", GroupKey: groupKey, Status: alertmanager.StatusFiring, Receiver: "opsbot",
+		GroupLabels:       map[string]string{"alertname": "<!channel> Disk" + pad},
+		CommonLabels:      map[string]string{"alertname": "<!channel> Disk" + pad, "severity": "<!here>" + pad},
+		CommonAnnotations: map[string]string{"runbook_url": "javascript:alert(1)", "dashboard": "https://ok.example/a|b c"},
+	}
+	for i := range alerts {
+		m.Alerts = append(m.Alerts, alertmanager.Alert{
+			Status: alertmanager.StatusFiring, StartsAt: time.Now().Add(-time.Minute), Fingerprint: fmt.Sprintf("%016x", i),
+			Labels: map[string]string{"alertname": "<!channel> Disk" + pad, "severity": "<!here>" + pad,
+				"instance": fmt.Sprintf("<https://evil.example|click>-%d%s", i, pad), "team": "&<>" + pad},
+			Annotations: map[string]string{
+				"summary":     "<!channel> wake up <https://evil.example|click> &<>" + pad,
+				"description": "<!subteam^S1> <@U0EVIL> &<>" + pad,
+				"runbook_url": "javascript:alert(1)", "dashboard": "https://ok.example/a|b c",
+			},
+			GeneratorURL: "<https://evil.example|click>",
+		})
+	}
+	return m
+}
+
+// liveTokens lists the <…> tokens Slack would turn into mentions or links
+// in the text fields of blocks, and the URLs of buttons.
+func liveTokens(t *testing.T, blocks json.RawMessage) (tokens, urls []string) {
+	t.Helper()
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(k, x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(key, x)
+			}
+		case string:
+			switch key {
+			case "text":
+				tokens = append(tokens, regexp.MustCompile(`<[^<>]*>`).FindAllString(v, -1)...)
+			case "url":
+				urls = append(urls, v)
+			}
+		}
+	}
+	var doc any
+	if err := json.Unmarshal(blocks, &doc); err != nil {
+		t.Fatal(err)
+	}
+	walk("", doc)
+	return tokens, urls
+}
+
+// TestE2EHostileAlertIsPostedInert: a notification whose labels and
+// annotations hold <!channel>, foreign links, a javascript: runbook and a
+// dashboard URL with | and a space, some fields far over Slack's limits,
+// reaches the local Slack through the webhook, renderer and outbox as
+// accepted messages without a live mention or foreign link.
+func TestE2EHostileAlertIsPostedInert(t *testing.T) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "webhook-test-token"
+	e := startE2E(t, noLimit+fmt.Sprintf(`monitor:
+  webhook: {bearer_token: %s, max_body_bytes: 8388608}
+  default_channel: C1
+  alertmanager: {url: "http://127.0.0.1:1"}
+  prometheus: {url: "http://127.0.0.1:1"}
+`, token), withHTTPPort(port))
+	for _, n := range []alertmanager.Message{
+		hostileNotification("hostile", 2, ""),
+		hostileNotification("hostile-longest", 10, strings.Repeat("&<>x", 2500)),
+	} {
+		body, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/hooks/alertmanager", port), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook answered %d", resp.StatusCode)
+		}
+	}
+	eventually(t, e, "both alert messages posted", func() bool {
+		n := 0
+		for _, m := range e.slack.Messages("C1") {
+			if m.FromApp() && strings.Contains(string(m.Blocks), "FIRING") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	for _, c := range e.slack.CallsTo("chat.postMessage") {
+		if c.Error != "" {
+			t.Errorf("the local Slack refused a post: %s", c.Error)
+		}
+	}
+	for _, m := range e.slack.Messages("C1") {
+		if !m.FromApp() {
+			continue
+		}
+		tokens, urls := liveTokens(t, m.Blocks)
+		for _, tok := range tokens {
+			if !strings.HasPrefix(tok, "<https://ok.example/") && !strings.HasPrefix(tok, "<!date^") {
+				t.Errorf("live token %.120q in a posted message", tok)
+			}
+		}
+		for _, u := range urls {
+			t.Errorf("a button links to %.120q", u)
+		}
+		if strings.ContainsAny(m.Text, "<>") {
+			t.Errorf("notification text has markup: %.120q", m.Text)
+		}
+		all := string(m.Blocks)
+		for _, want := range []string{`https://ok.example/a%7Cb%20c|Dashboard`, "Not shown: the source and runbook links"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("message lacks %q", want)
+			}
 		}
 	}
 }

@@ -273,7 +273,7 @@ func (s *Service) message(ctx context.Context, g *group) bot.Message {
 
 // extras looks up owners of the group's hosts and who is on call.
 func (s *Service) extras(ctx context.Context, g *group) extras {
-	x := extras{MaxSilence: time.Duration(s.cfg.MaxSilence)}
+	x := extras{MaxSilence: time.Duration(s.cfg.MaxSilence), Loc: s.loc}
 	if s.d.Hosts == nil {
 		return x
 	}

@@ -113,6 +113,7 @@ type Service struct {
 	cfg     Config
 	d       Deps
 	routes  *Routes
+	loc     *time.Location // for the fallback of times shown
 	st      *store
 	metrics *metrics
 	log     *slog.Logger
@@ -133,7 +134,11 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, d: d, routes: routes, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
+	loc, err := cfg.location()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, d: d, routes: routes, loc: loc, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
