@@ -103,6 +103,9 @@ type Deps struct {
 	Audit        *audit.Log
 	Registerer   prometheus.Registerer
 	Log          *slog.Logger
+	// Panics recovers panics in the delivery workers and the silence
+	// sweep, logs and counts them; nil still recovers and logs.
+	Panics *bot.Panics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
