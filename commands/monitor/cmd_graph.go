@@ -18,6 +18,7 @@ const (
 	defaultGraphRange = time.Hour
 	graphPoints       = 250    // points per series by default
 	maxGraphPoints    = 11_000 // Prometheus' own limit per series
+	maxGraphSeries    = 20     // lines a graph can show apart
 )
 
 func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
@@ -38,6 +39,10 @@ func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, e
 		unit, guessed = guessUnit(a.PromQL), true
 	}
 	yunit, scale := chartUnit(unit)
+	all := len(series)
+	if all > maxGraphSeries {
+		series = series[:maxGraphSeries]
+	}
 	cs := make([]chart.Series, len(series))
 	for i, se := range series {
 		cs[i] = chart.Series{Name: promapi.SeriesName(se.Labels)}
@@ -60,6 +65,9 @@ func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, e
 		text += ", in " + blocks.Escape(unit)
 	}
 	text += ")"
+	if all > len(series) {
+		text += fmt.Sprintf("\n:warning: showing %d of %d series; narrow the query (a label filter, or topk) to see the others", len(series), all)
+	}
 	for _, w := range warns {
 		text += "\n:warning: " + blocks.Escape(w)
 	}

@@ -87,6 +87,10 @@ func formatResult(promql string, res promapi.Result, warns []string) string {
 // promError tells a person what went wrong with Prometheus: its own
 // message when it refused the query, the URL when it could not be reached.
 func (s *Service) promError(err error) error {
+	var tl *promapi.TooLargeError
+	if errors.As(err, &tl) {
+		return &bot.Error{Code: bot.CodeInvalid, Message: fmt.Sprintf("Prometheus answered more than %s; narrow the query (a label filter, topk, or a larger step for a graph)", promapi.FormatBytes(tl.Limit)), Err: err}
+	}
 	var qe *promapi.QueryError
 	if errors.As(err, &qe) {
 		switch qe.Type {
