@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +270,122 @@ func TestE2EHostileAlertIsPostedInert(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestE2EAlertStormThroughAlertmanager measures a storm end to end: alerts
+// posted to a real Alertmanager, its webhooks to the built opsbot, the
+// outbox to the local Slack (paced per channel like Slack). It reports
+// the time from the first alert posted until every alert is represented
+// on a card (its group's own message or its channel's digest), and from
+// the last resolve posted until every card shows all its group's alerts
+// resolved. Resolves are posted in batches across the groups, so each
+// group's resolves reach opsbot in several notifications. Long, so only
+// with OPSBOT_BENCH_STORM=1 (deploy/bench/alert-storm.sh); the size comes
+// from OPSBOT_STORM_GROUPS and OPSBOT_STORM_PER_GROUP (50 × 100).
+func TestE2EAlertStormThroughAlertmanager(t *testing.T) {
+	if os.Getenv("OPSBOT_BENCH_STORM") == "" {
+		t.Skip("a benchmark: set OPSBOT_BENCH_STORM=1 (deploy/bench/alert-storm.sh)")
+	}
+	envInt := func(name string, def int) int {
+		if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+			return n
+		}
+		return def
+	}
+	groups, perGroup := envInt("OPSBOT_STORM_GROUPS", 50), envInt("OPSBOT_STORM_PER_GROUP", 100)
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "webhook-test-token"
+	am := amtest.Start(t, amtest.WebhookURL(fmt.Sprintf("http://127.0.0.1:%d/hooks/alertmanager", port)), amtest.WebhookBearerToken(token))
+	e := startE2E(t, noLimit+fmt.Sprintf(`monitor:
+  webhook: {bearer_token: %s, max_body_bytes: 8388608}
+  routes:
+    - {match: 'team="a"', channel: C1}
+    - {match: 'team="b"', channel: C2}
+  alertmanager: {url: %q}
+  prometheus: {url: "http://127.0.0.1:1"}
+`, token, am.URL()), withHTTPPort(port))
+	client, err := alertmanager.New(am.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	name := func(g int) string { return fmt.Sprintf("Storm%02d", g) }
+	startsAt := time.Now().Add(-time.Minute).Truncate(time.Second)
+	alert := func(g, i int, end time.Time) alertmanager.PostableAlert {
+		team := "a"
+		if g%2 == 1 {
+			team = "b"
+		}
+		return alertmanager.PostableAlert{
+			Labels:      map[string]string{"alertname": name(g), "team": team, "instance": fmt.Sprintf("web-%03d:9100", i)},
+			Annotations: map[string]string{"summary": "disk almost full"},
+			StartsAt:    startsAt, EndsAt: end,
+		}
+	}
+	// postAll sends every alert in batches of 500 that cut across groups
+	// (alert i of every group, then i+1, ...).
+	postAll := func(end func() time.Time) {
+		var batch []alertmanager.PostableAlert
+		for i := range perGroup {
+			for g := range groups {
+				batch = append(batch, alert(g, i, end()))
+				if len(batch) == 500 {
+					if err := client.PostAlerts(ctx, batch); err != nil {
+						t.Fatal(err)
+					}
+					batch = batch[:0]
+				}
+			}
+		}
+		if err := client.PostAlerts(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// shown reports whether every group shows all its alerts in state
+	// ("firing" or "resolved"), on its own card or in a digest.
+	shown := func(state string) bool {
+		var all strings.Builder
+		for _, ch := range []string{"C1", "C2"} {
+			for _, m := range e.slack.Messages(ch) {
+				if m.FromApp() {
+					all.Write(m.Blocks)
+				}
+			}
+		}
+		s := all.String()
+		for g := range groups {
+			own := fmt.Sprintf("FIRING: %s* · %d firing", name(g), perGroup)
+			if state == alertmanager.StatusResolved {
+				own = fmt.Sprintf("RESOLVED: %s* · %d resolved", name(g), perGroup)
+			}
+			if !strings.Contains(s, own) && !strings.Contains(s, fmt.Sprintf("*%s* — %d %s", name(g), perGroup, state)) {
+				return false
+			}
+		}
+		return true
+	}
+	wait := func(what, state string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Minute)
+		for !shown(state) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 5m for %s\nopsbot logs:\n%s", what, tail(e.logs.String(), 30))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	start := time.Now()
+	postAll(func() time.Time { return time.Time{} })
+	wait("every alert represented firing", alertmanager.StatusFiring)
+	firing := time.Since(start)
+	postAll(func() time.Time { return time.Now().Add(-time.Second) })
+	lastResolve := time.Now()
+	wait("every alert shown resolved", alertmanager.StatusResolved)
+	resolved := time.Since(lastResolve)
+	posts, updates := len(e.slack.CallsTo("chat.postMessage")), len(e.slack.CallsTo("chat.update"))
+	t.Logf("storm of %d alerts in %d groups through Alertmanager: all represented firing %.1fs after the first alert was posted; all shown resolved %.1fs after the last resolve was posted (%d posts, %d updates)",
+		groups*perGroup, groups, firing.Seconds(), resolved.Seconds(), posts, updates)
 }
