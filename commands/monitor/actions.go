@@ -73,7 +73,7 @@ func (s *Service) ack(ctx context.Context, req *bot.Request) (*bot.Reply, error)
 		if err := s.st.setJSON(ctx, g.ID, "ack", mark{User: req.UserID, At: s.now()}); err != nil {
 			return nil, bot.Unavailable("the state store", err)
 		}
-		s.record(ctx, req, "alert.ack", groupName(g.Msg), "ok")
+		s.record(ctx, req, "alert.ack", groupTitle(g.Msg), "ok")
 	}
 	return s.current(ctx, g.ID)
 }
@@ -114,7 +114,7 @@ func (s *Service) silenceClick(ctx context.Context, req *bot.Request) (*bot.Repl
 	until := s.now().Add(d)
 	id, err := s.d.Alertmanager.CreateSilence(ctx, alertmanager.Silence{
 		Matchers: ms, EndsAt: until, CreatedBy: req.UserID,
-		Comment: fmt.Sprintf("Silenced from chat by %s for %s (%s)", req.UserID, d, groupName(g.Msg)),
+		Comment: fmt.Sprintf("Silenced from chat by %s for %s (%s)", req.UserID, d, groupTitle(g.Msg)),
 	})
 	if err != nil {
 		return nil, s.amError("create the silence", err)
@@ -127,7 +127,7 @@ func (s *Service) silenceClick(ctx context.Context, req *bot.Request) (*bot.Repl
 	}
 	// so that `unsilence <id>` can update this message too
 	s.st.rdb.Set(ctx, s.st.key("monitor", "silence", id), g.ID, d+time.Hour)
-	s.record(ctx, req, "alert.silence", fmt.Sprintf("%s for %s: silence %s", groupName(g.Msg), d, id), "ok")
+	s.record(ctx, req, "alert.silence", fmt.Sprintf("%s for %s: silence %s", groupTitle(g.Msg), d, id), "ok")
 	return s.current(ctx, g.ID)
 }
 
@@ -149,7 +149,7 @@ func (s *Service) unsilenceClick(ctx context.Context, req *bot.Request) (*bot.Re
 		return nil, bot.Unavailable("the state store", err)
 	}
 	s.st.untrackSilence(ctx, g.ID)
-	s.record(ctx, req, "alert.unsilence", groupName(g.Msg)+": silence "+g.Silence.ID, "ok")
+	s.record(ctx, req, "alert.unsilence", groupTitle(g.Msg)+": silence "+g.Silence.ID, "ok")
 	return s.current(ctx, g.ID)
 }
 
@@ -176,7 +176,7 @@ func (s *Service) incidentClick(ctx context.Context, req *bot.Request) (*bot.Rep
 		return s.current(ctx, g.ID) // someone else opened it, or is opening it
 	}
 	link := groupLink(g.Msg)
-	title := groupName(g.Msg)
+	title := groupTitle(g.Msg)
 	if sum := g.Msg.CommonAnnotations["summary"]; sum != "" {
 		title += ": " + sum
 	}
@@ -189,7 +189,7 @@ func (s *Service) incidentClick(ctx context.Context, req *bot.Request) (*bot.Rep
 	if err := s.st.set(ctx, g.ID, "incident", id); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
-	s.record(ctx, req, "alert.incident", groupName(g.Msg)+": "+id, "ok")
+	s.record(ctx, req, "alert.incident", groupTitle(g.Msg)+": "+id, "ok")
 	return s.current(ctx, g.ID)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/alertmanager"
 )
 
@@ -56,9 +57,9 @@ func (s *Service) alertsCmd(ctx context.Context, req *bot.Request) (*bot.Reply, 
 			break
 		}
 		as := groups[n]
-		fmt.Fprintf(&b, "*%s* (%d)", escape(n), len(as))
+		fmt.Fprintf(&b, "*%s* (%d)", blocks.Escape(n), len(as))
 		if sev := as[0].Labels["severity"]; sev != "" {
-			fmt.Fprintf(&b, " · %s", escape(sev))
+			fmt.Fprintf(&b, " · %s", blocks.Escape(sev))
 		}
 		b.WriteString("\n")
 		lines++
@@ -71,9 +72,9 @@ func (s *Service) alertsCmd(ctx context.Context, req *bot.Request) (*bot.Reply, 
 			desc := a.Annotations["summary"]
 			fmt.Fprintf(&b, "    • %s", labelList(a.Labels, map[string]string{"severity": a.Labels["severity"]}))
 			if desc != "" {
-				fmt.Fprintf(&b, " — %s", escape(truncate(desc, 150)))
+				fmt.Fprintf(&b, " — %s", blocks.EscapeCut(desc, 150))
 			}
-			fmt.Fprintf(&b, " (since %s)\n", a.StartsAt.UTC().Format("Jan 2 15:04 MST"))
+			fmt.Fprintf(&b, " (since %s)\n", blocks.Date(a.StartsAt, s.loc))
 			lines++
 		}
 	}
@@ -84,5 +85,5 @@ func filterNote(f alertmanager.AlertFilter) string {
 	if len(f.Matchers) == 0 {
 		return ""
 	}
-	return " matching `" + alertmanager.Matchers(f.Matchers).String() + "`"
+	return " matching " + blocks.Inline(alertmanager.Matchers(f.Matchers).String())
 }

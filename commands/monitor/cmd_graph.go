@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"
 )
@@ -17,6 +18,7 @@ const (
 	defaultGraphRange = time.Hour
 	graphPoints       = 250    // points per series by default
 	maxGraphPoints    = 11_000 // Prometheus' own limit per series
+	maxGraphSeries    = 20     // lines a graph can show apart
 )
 
 func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
@@ -37,6 +39,10 @@ func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, e
 		unit, guessed = guessUnit(a.PromQL), true
 	}
 	yunit, scale := chartUnit(unit)
+	all := len(series)
+	if all > maxGraphSeries {
+		series = series[:maxGraphSeries]
+	}
 	cs := make([]chart.Series, len(series))
 	for i, se := range series {
 		cs[i] = chart.Series{Name: promapi.SeriesName(se.Labels)}
@@ -44,25 +50,28 @@ func (s *Service) graphCmd(ctx context.Context, req *bot.Request) (*bot.Reply, e
 			cs[i].Points = append(cs[i].Points, chart.Point{T: p.T, V: p.V * scale})
 		}
 	}
-	png, err := s.draw(chart.Options{Title: truncate(a.PromQL, 120), YUnit: yunit}, cs)
+	png, err := s.draw(chart.Options{Title: blocks.PlainCut(a.PromQL, 120), YUnit: yunit}, cs)
 	if errors.Is(err, chart.ErrNoData) {
-		return nil, bot.Errorf(bot.CodeNotFound, "`%s` has no data in the last %s", escape(a.PromQL), fmtDuration(a.Range))
+		return nil, bot.Errorf(bot.CodeNotFound, "%s has no data in the last %s", blocks.Inline(a.PromQL), fmtDuration(a.Range))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("draw graph: %w", err)
 	}
-	text := fmt.Sprintf("`%s` over the last %s (step %s, %d series", escape(a.PromQL), fmtDuration(a.Range), a.Step, len(series))
+	text := fmt.Sprintf("%s over the last %s (step %s, %d series", blocks.Inline(a.PromQL), fmtDuration(a.Range), a.Step, len(series))
 	switch {
 	case unit != "" && unit != "none" && guessed:
-		text += fmt.Sprintf(", in %s by the metric's name; `unit=…` sets another", escape(unit))
+		text += fmt.Sprintf(", in %s by the metric's name; `unit=…` sets another", blocks.Escape(unit))
 	case unit != "" && unit != "none":
-		text += ", in " + escape(unit)
+		text += ", in " + blocks.Escape(unit)
 	}
 	text += ")"
-	for _, w := range warns {
-		text += "\n:warning: " + escape(w)
+	if all > len(series) {
+		text += fmt.Sprintf("\n:warning: showing %d of %d series; narrow the query (a label filter, or topk) to see the others", len(series), all)
 	}
-	return &bot.Reply{Text: text, File: &bot.File{Name: "graph.png", Title: truncate(a.PromQL, 80), Content: png}}, nil
+	for _, w := range warns {
+		text += "\n:warning: " + blocks.Escape(w)
+	}
+	return &bot.Reply{Text: text, File: &bot.File{Name: "graph.png", Title: blocks.PlainCut(a.PromQL, 80), Content: png}}, nil
 }
 
 // graphArgs are the words of the graph command.

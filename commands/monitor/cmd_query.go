@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	promapi "opsbot/integrations/prometheus"
 )
 
@@ -53,13 +54,13 @@ func formatResult(promql string, res promapi.Result, warns []string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "`%s` — %d result", escape(strings.ReplaceAll(promql, "`", "'")), len(rows))
+	fmt.Fprintf(&b, "%s — %d result", blocks.Inline(promql), len(rows))
 	if len(rows) != 1 {
 		b.WriteString("s")
 	}
 	b.WriteString("\n")
 	for _, w := range warns {
-		fmt.Fprintf(&b, ":warning: %s\n", escape(w))
+		fmt.Fprintf(&b, ":warning: %s\n", blocks.Escape(w))
 	}
 	if len(rows) == 0 {
 		return strings.TrimRight(b.String(), "\n")
@@ -74,7 +75,7 @@ func formatResult(promql string, res promapi.Result, warns []string) string {
 	}
 	b.WriteString("```\n")
 	for _, r := range shown {
-		fmt.Fprintf(&b, "%s  %s\n", escape(fmt.Sprintf("%-*s", width, truncate(r[0], 100))), escape(r[1]))
+		fmt.Fprintf(&b, "%s  %s\n", blocks.Escape(fmt.Sprintf("%-*s", width, blocks.PlainCut(r[0], 100))), blocks.Escape(r[1]))
 	}
 	b.WriteString("```")
 	if left := len(rows) - len(shown); left > 0 {
@@ -86,15 +87,19 @@ func formatResult(promql string, res promapi.Result, warns []string) string {
 // promError tells a person what went wrong with Prometheus: its own
 // message when it refused the query, the URL when it could not be reached.
 func (s *Service) promError(err error) error {
+	var tl *promapi.TooLargeError
+	if errors.As(err, &tl) {
+		return &bot.Error{Code: bot.CodeInvalid, Message: fmt.Sprintf("Prometheus answered more than %s; narrow the query (a label filter, topk, or a larger step for a graph)", promapi.FormatBytes(tl.Limit)), Err: err}
+	}
 	var qe *promapi.QueryError
 	if errors.As(err, &qe) {
 		switch qe.Type {
 		case "bad_data", "client_error":
-			return &bot.Error{Code: bot.CodeInvalid, Message: "Prometheus rejected the query: " + escape(qe.Msg), Err: err}
+			return &bot.Error{Code: bot.CodeInvalid, Message: "Prometheus rejected the query: " + blocks.Escape(qe.Msg), Err: err}
 		case "timeout", "canceled":
-			return &bot.Error{Code: bot.CodeUnavailable, Message: "Prometheus gave up on the query: " + escape(qe.Msg) + " — try a shorter range or a simpler query", Err: err}
+			return &bot.Error{Code: bot.CodeUnavailable, Message: "Prometheus gave up on the query: " + blocks.Escape(qe.Msg) + " — try a shorter range or a simpler query", Err: err}
 		default:
-			return &bot.Error{Code: bot.CodeUnavailable, Message: fmt.Sprintf("Prometheus at %s failed the query: %s", s.d.Prometheus.URL(), escape(qe.Msg)), Err: err}
+			return &bot.Error{Code: bot.CodeUnavailable, Message: fmt.Sprintf("Prometheus at %s failed the query: %s", s.d.Prometheus.URL(), blocks.Escape(qe.Msg)), Err: err}
 		}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

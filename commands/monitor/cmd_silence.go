@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/alertmanager"
 )
 
@@ -39,8 +40,8 @@ func (s *Service) silenceCmd(ctx context.Context, req *bot.Request) (*bot.Reply,
 		return nil, s.amError("create the silence", err)
 	}
 	s.record(ctx, req, "silence.create", fmt.Sprintf("%s for %s: %s", alertmanager.Matchers(ms), d, id), "ok")
-	return &bot.Reply{Visibility: bot.VisibleInChannel, Text: fmt.Sprintf(":no_bell: %s silenced `%s` until %s — %s\nSilence id `%s` (end it with `unsilence %s`)",
-		userRef(req.UserID), alertmanager.Matchers(ms), until.UTC().Format("Jan 2 15:04 MST"), escape(comment), id, id)}, nil
+	return &bot.Reply{Visibility: bot.VisibleInChannel, Text: fmt.Sprintf(":no_bell: %s silenced %s until %s — %s\nSilence id %s (end it with `unsilence %s`)",
+		blocks.Mention(req.UserID), blocks.Inline(alertmanager.Matchers(ms).String()), blocks.Date(until, s.loc), blocks.Escape(comment), blocks.Inline(id), blocks.Escape(id))}, nil
 }
 
 // splitMatchers separates a matcher list from what follows: a braced list
@@ -96,7 +97,7 @@ func (s *Service) silencesCmd(ctx context.Context, req *bot.Request) (*bot.Reply
 			fmt.Fprintf(&b, "… and %d more\n", len(live)-i)
 			break
 		}
-		fmt.Fprintf(&b, "• `%s` %s until %s by %s — %s", sl.ID, alertmanager.Matchers(sl.Matchers), sl.EndsAt.UTC().Format("Jan 2 15:04 MST"), userRef(sl.CreatedBy), escape(truncate(sl.Comment, 150)))
+		fmt.Fprintf(&b, "• %s %s until %s by %s — %s", blocks.Inline(sl.ID), blocks.Escape(alertmanager.Matchers(sl.Matchers).String()), blocks.Date(sl.EndsAt, s.loc), blocks.Mention(sl.CreatedBy), blocks.EscapeCut(sl.Comment, 150))
 		if sl.Status.State == alertmanager.SilencePending {
 			b.WriteString(" (pending)")
 		}
@@ -121,7 +122,7 @@ func (s *Service) unsilenceCmd(ctx context.Context, req *bot.Request) (*bot.Repl
 	}
 	s.record(ctx, req, "silence.expire", id, "ok")
 	s.forgetSilence(ctx, id)
-	return &bot.Reply{Visibility: bot.VisibleInChannel, Text: fmt.Sprintf(":bell: %s ended silence `%s`.", userRef(req.UserID), id)}, nil
+	return &bot.Reply{Visibility: bot.VisibleInChannel, Text: fmt.Sprintf(":bell: %s ended silence %s.", blocks.Mention(req.UserID), blocks.Inline(id))}, nil
 }
 
 // forgetSilence clears the silence from the alert message that made it,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	promapi "opsbot/integrations/prometheus"
 )
 
@@ -109,7 +110,7 @@ func formatStatus(target string, r map[string]map[string]float64) string {
 		host := hostOf(map[string]string{"instance": inst})
 		if up == 0 {
 			down++
-			lines = append(lines, line{3, fmt.Sprintf(":red_circle: *%s* is DOWN (Prometheus cannot scrape %s)", escape(host), escape(inst))})
+			lines = append(lines, line{3, fmt.Sprintf(":red_circle: *%s* is DOWN (Prometheus cannot scrape %s)", blocks.Escape(host), blocks.Escape(inst))})
 			continue
 		}
 		worst := 0
@@ -139,7 +140,7 @@ func formatStatus(target string, r map[string]map[string]float64) string {
 		v, ok = get("load")
 		add("load", v, ok, loadLimits, func(v float64) string { return promapi.FormatValue(v) + "/CPU" })
 		icon := []string{":white_check_mark:", ":warning:", ":red_circle:"}[worst]
-		lines = append(lines, line{worst, fmt.Sprintf("%s *%s* · %s", icon, escape(host), strings.Join(parts, " · "))})
+		lines = append(lines, line{worst, fmt.Sprintf("%s *%s* · %s", icon, blocks.Escape(host), strings.Join(parts, " · "))})
 	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].rank != lines[j].rank {
@@ -152,7 +153,7 @@ func formatStatus(target string, r map[string]map[string]float64) string {
 	if target != "" {
 		what = target
 	}
-	fmt.Fprintf(&b, "*Health of %s* — %d up, %d down (warn/critical: CPU %s, memory %s, disk %s, load %s/CPU)\n", escape(what), len(r["up"])-down, down,
+	fmt.Fprintf(&b, "*Health of %s* — %d up, %d down (warn/critical: CPU %s, memory %s, disk %s, load %s/CPU)\n", blocks.Escape(what), len(r["up"])-down, down,
 		limits(cpuLimits, true), limits(memLimits, true), limits(diskLimits, true), limits(loadLimits, false))
 	for i, l := range lines {
 		if i == maxAlertLines {

@@ -34,6 +34,9 @@ type Config struct {
 	// Storm folds new alert groups into one digest message per channel
 	// when the channel cannot take more messages.
 	Storm StormConfig `yaml:"storm"`
+	// TimeZone writes times in messages for clients that cannot show
+	// Slack's dates in the reader's own zone (an IANA name; default UTC).
+	TimeZone string `yaml:"time_zone"`
 }
 
 // WebhookConfig is the webhook's authentication and body limit. Either a
@@ -146,7 +149,22 @@ func (c Config) Validate() []error {
 	if c.Storm.MaxNewGroupsPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("storm.max_new_groups_per_minute: must be positive"))
 	}
+	if _, err := c.location(); err != nil {
+		errs = append(errs, err)
+	}
 	return errs
+}
+
+// location is TimeZone loaded (UTC when empty).
+func (c Config) location() (*time.Location, error) {
+	if c.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time_zone: %q is not a known IANA time zone (like Europe/Berlin)", c.TimeZone)
+	}
+	return loc, nil
 }
 
 // AlertmanagerClient builds the API client the config describes.

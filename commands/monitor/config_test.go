@@ -37,3 +37,16 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("the webhook token is not treated as a secret")
 	}
 }
+
+func TestTimeZoneIsChecked(t *testing.T) {
+	c := Config{Webhook: WebhookConfig{BearerToken: "t"}, DefaultChannel: "C1", Alertmanager: AlertmanagerConfig{URL: "http://am:9093"}, TimeZone: "Mars/Olympus"}
+	c.Prometheus.URL = "http://prom:9090"
+	errs := c.Validate()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "time_zone:") {
+		t.Errorf("errors %v, want one about time_zone", errs)
+	}
+	c.TimeZone = "Europe/Berlin"
+	if errs := c.Validate(); len(errs) != 0 {
+		t.Errorf("Europe/Berlin: %v", errs)
+	}
+}

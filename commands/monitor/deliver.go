@@ -66,9 +66,12 @@ func retryWait(n int) time.Duration {
 // has none and is not resting after failures.
 func (l *deliveryLoop) round(ctx context.Context) {
 	s := l.s
-	if err := s.sweepSilences(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("redraw alert messages whose silence ended", "err", err)
-	}
+	func() {
+		defer s.d.Panics.Recover("monitor.reconcile", nil)
+		if err := s.sweepSilences(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("redraw alert messages whose silence ended", "err", err)
+		}
+	}()
 	byChannel, err := s.pending(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("list undelivered alert groups", "err", err)
@@ -82,7 +85,7 @@ func (l *deliveryLoop) round(ctx context.Context) {
 		l.busy[ch] = true
 		l.mu.Unlock()
 		l.wg.Go(func() {
-			done, err := s.deliverChannel(ctx, ch, ids)
+			done, err := s.deliverChannelSafely(ctx, ch, ids)
 			l.mu.Lock()
 			delete(l.busy, ch)
 			if err != nil && done == 0 {
@@ -124,7 +127,7 @@ func (s *Service) Deliver(ctx context.Context) error {
 	)
 	for ch, list := range byChannel {
 		wg.Go(func() {
-			if _, err := s.deliverChannel(ctx, ch, list); err != nil {
+			if _, err := s.deliverChannelSafely(ctx, ch, list); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -149,6 +152,15 @@ func (s *Service) pending(ctx context.Context) (map[string][]string, error) {
 		sort.Strings(list)
 	}
 	return byChannel, nil
+}
+
+// deliverChannelSafely is deliverChannel in a worker goroutine: a panic
+// (a payload the renderer trips on) is recovered, counted and returned as
+// the channel's failure, so the worker rests and tries again instead of
+// ending the process.
+func (s *Service) deliverChannelSafely(ctx context.Context, channel string, ids []string) (done int, err error) {
+	defer s.d.Panics.Recover("monitor.deliver", func(perr error) { done, err = 0, perr })
+	return s.deliverChannel(ctx, channel, ids)
 }
 
 // deliverChannel posts or updates the messages of ids, all in channel,
@@ -273,7 +285,7 @@ func (s *Service) message(ctx context.Context, g *group) bot.Message {
 
 // extras looks up owners of the group's hosts and who is on call.
 func (s *Service) extras(ctx context.Context, g *group) extras {
-	x := extras{MaxSilence: time.Duration(s.cfg.MaxSilence)}
+	x := extras{MaxSilence: time.Duration(s.cfg.MaxSilence), Loc: s.loc}
 	if s.d.Hosts == nil {
 		return x
 	}

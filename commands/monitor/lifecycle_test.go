@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/bot/golden"
 	"opsbot/integrations/alertmanager"
 )
@@ -107,7 +108,7 @@ func TestSilenceEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver()
-	if got := latestText(chat, ts["HighCPU"]); !strings.Contains(got, "Silenced by <@U0ALICE> until Mar 2 15:00 UTC") || !strings.Contains(got, "alert.unsilence") {
+	if got := latestText(chat, ts["HighCPU"]); !strings.Contains(got, "Silenced by <@U0ALICE> until "+blocks.Date(t0.Add(time.Hour), nil)) || !strings.Contains(got, "alert.unsilence") {
 		t.Fatalf("silence not shown:\n%s", got)
 	}
 
@@ -146,7 +147,7 @@ func TestSilenceEnds(t *testing.T) {
 			t.Errorf("Alertmanager asked %d times, want once", am.lists-lists)
 		}
 		got := latestText(chat, ts["DiskFull"])
-		if !strings.Contains(got, "No longer silenced: the silence by <@U0BOB> ended Mar 2 15:00 UTC") || !strings.Contains(got, "alert.silence.4h") {
+		if !strings.Contains(got, "No longer silenced: the silence by <@U0BOB> ended "+blocks.Date(t0.Add(time.Hour), nil)) || !strings.Contains(got, "alert.silence.4h") {
 			t.Errorf("silence expired in Alertmanager still shown:\n%s", got)
 		}
 		// Nothing is tracked any more: no further questions to Alertmanager.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/prometheus/promtest"
 )
@@ -86,6 +87,36 @@ func TestPrometheusCommands(t *testing.T) {
 		}
 		if !strings.Contains(rep.Text, "over the last 5m (step 1s,") {
 			t.Errorf("caption %q", rep.Text)
+		}
+	})
+	t.Run("graph draws at most 20 series and says so", func(t *testing.T) {
+		drawn := 0
+		s.draw = func(o chart.Options, cs []chart.Series) ([]byte, error) {
+			drawn = len(cs)
+			return chart.LineChart(o, cs)
+		}
+		defer func() { s.draw = chart.LineChart }()
+		rep, err := command(t, s, "graph", `label_replace(node_cpu_seconds_total, "x", "1", "", "") or label_replace(node_cpu_seconds_total, "x", "2", "", "") 2m 10s`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if drawn != maxGraphSeries || !strings.Contains(rep.Text, "showing 20 of 32 series; narrow the query") {
+			t.Errorf("%d series drawn; caption %q", drawn, rep.Text)
+		}
+	})
+	t.Run("an answer over the byte cap is a clear error", func(t *testing.T) {
+		small, err := promapi.New(promapi.Config{URL: prom.URL, MaxResponseBytes: 4 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer small.Close()
+		s.d.Prometheus = small
+		defer func() { s.d.Prometheus = client }()
+		for _, c := range [][2]string{{"query", `{__name__=~".+"}`}, {"graph", `{__name__=~"node_.+"} 5m 1s`}} {
+			_, err := command(t, s, c[0], c[1])
+			if bot.ErrorCode(err) != bot.CodeInvalid || !strings.Contains(bot.UserMessage(err), "Prometheus answered more than 4 KiB; narrow the query") {
+				t.Errorf("%s: %v", c[0], err)
+			}
 		}
 	})
 	t.Run("graph of nothing says so", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/alertmanager"
 )
 
@@ -23,6 +24,8 @@ type extras struct {
 	OnCall string            // user id, empty when unknown
 	// MaxSilence hides Silence buttons longer than it; zero hides none.
 	MaxSilence time.Duration
+	// Loc writes the fallback of the times shown (nil: UTC).
+	Loc *time.Location
 }
 
 // silenceButtons are the durations offered as Silence buttons.
@@ -31,17 +34,30 @@ var silenceButtons = []struct {
 	D      time.Duration
 }{{"1h", time.Hour}, {"4h", 4 * time.Hour}, {"24h", 24 * time.Hour}}
 
-// renderGroup builds the message for one alert group.
+// Lengths of alert text before it is escaped: long values are cut so
+// that eight alerts fit a message.
+const (
+	maxTitle       = 200
+	maxDescription = 500
+	maxLabel       = 100 // one k=v
+	maxName        = 150 // a group's name
+	maxFallback    = 300 // the notification text
+)
+
+// renderGroup builds the message for one alert group. Everything from
+// the alerts is escaped and every link is an http(s) URL (blocks.Link),
+// so no label or annotation posts a mention or a foreign link.
 func renderGroup(g *group, x extras, now time.Time) bot.Message {
 	m := g.Msg
-	firing, resolved := countAlerts(m.Alerts)
+	t := g.tally()
+	firing, resolved := t.Firing, t.Resolved
 	name := groupName(m)
 	sev := severityOf(m.CommonLabels)
 	silenced := g.Silence != nil && g.Silence.Until.After(now)
 
 	var head, fallback string
 	if m.Status == alertmanager.StatusResolved {
-		head = fmt.Sprintf(":large_green_circle: *RESOLVED: %s* · fired for %s", name, fmtDuration(firedFor(m.Alerts)))
+		head = fmt.Sprintf(":large_green_circle: *RESOLVED: %s* · %d resolved · fired for %s", name, resolved, fmtDuration(t.firedFor()))
 		fallback = fmt.Sprintf("[RESOLVED] %s", name)
 	} else {
 		icon := ":fire:"
@@ -57,38 +73,45 @@ func renderGroup(g *group, x extras, now time.Time) bot.Message {
 	if sev != "" {
 		head += " · severity *" + sev + "*"
 	}
-	blocks := []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, head, false, false), nil, nil),
-	}
+	out := []slack.Block{blocks.Section(head)}
 	if s := labelList(m.CommonLabels, map[string]string{"severity": m.CommonLabels["severity"]}); s != "" {
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, s, false, false)))
+		out = append(out, blocks.Context(s))
 	}
+	var dropped []string // links not shown, for one note
 	alerts := sortedAlerts(m.Alerts)
 	for i, a := range alerts {
 		if i == maxShownAlerts {
-			f, r := countAlerts(alerts[i:])
-			blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-				fmt.Sprintf("… and %d more alerts (%d firing, %d resolved)", len(alerts)-i, f, r), false, false)))
+			f, _ := countAlerts(alerts[:i])
+			more, moreFiring := firing+resolved-i, firing-f
+			out = append(out, blocks.Context(fmt.Sprintf("… and %d more alerts (%d firing, %d resolved)", more, moreFiring, more-moreFiring)))
 			break
 		}
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, alertText(a, m, x), false, false), nil, nil))
+		text, bad := alertText(a, m, x)
+		dropped = append(dropped, bad...)
+		out = append(out, blocks.Section(text))
 	}
 	if m.TruncatedAlerts > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			fmt.Sprintf("Alertmanager left out %d more alerts of this group.", m.TruncatedAlerts), false, false)))
+		out = append(out, blocks.Context(fmt.Sprintf("Alertmanager left out %d more alerts of this group.", m.TruncatedAlerts)))
 	}
-	if st := statusLines(g, now); len(st) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, strings.Join(st, "\n"), false, false)))
+	btns, bad := buttons(g, x, now)
+	dropped = append(dropped, bad...)
+	st := statusLines(g, x.Loc, now)
+	if note := droppedNote(dropped); note != "" {
+		st = append(st, note)
 	}
-	if btns := buttons(g, x, now); len(btns) > 0 {
-		blocks = append(blocks, slack.NewActionBlock("alert.actions", btns...))
+	if len(st) > 0 {
+		out = append(out, blocks.Context(strings.Join(st, "\n")))
 	}
-	return bot.Message{Channel: g.Channel, Text: fallback, Blocks: blocks}
+	if len(btns) > 0 {
+		out = append(out, blocks.Actions("alert.actions", btns...))
+	}
+	return bot.Message{Channel: g.Channel, Text: blocks.Cut(fallback, maxFallback), Blocks: out}
 }
 
 // alertText is one alert: summary, description, key labels, links and
-// who owns the host.
-func alertText(a alertmanager.Alert, m alertmanager.Message, x extras) string {
+// who owns the host. It also names the links it left out because they
+// were not http(s) URLs.
+func alertText(a alertmanager.Alert, m alertmanager.Message, x extras) (string, []string) {
 	icon := ":red_circle:"
 	if !a.Firing() {
 		icon = ":white_check_mark:"
@@ -97,71 +120,96 @@ func alertText(a alertmanager.Alert, m alertmanager.Message, x extras) string {
 	if title == "" {
 		title = a.Labels["alertname"]
 	}
-	lines := []string{icon + " *" + escape(title) + "*"}
+	lines := []string{icon + " *" + blocks.EscapeCut(title, maxTitle) + "*"}
 	if s := labelList(a.Labels, m.CommonLabels); s != "" {
 		lines[0] += "  " + s
 	}
 	if d := a.Annotations["description"]; d != "" {
-		lines = append(lines, truncate(escape(d), 500))
+		lines = append(lines, blocks.EscapeCut(d, maxDescription))
 	}
-	var links []string
-	if a.GeneratorURL != "" {
-		links = append(links, "<"+a.GeneratorURL+"|Source>")
-	}
-	if u := annotation(a, m, "runbook_url"); u != "" {
-		links = append(links, "<"+u+"|Runbook>")
-	}
-	if u := annotation(a, m, "dashboard"); u != "" {
-		links = append(links, "<"+u+"|Dashboard>")
+	var links, dropped []string
+	for _, l := range []struct{ url, label string }{
+		{a.GeneratorURL, "Source"},
+		{annotation(a, m, "runbook_url"), "Runbook"},
+		{annotation(a, m, "dashboard"), "Dashboard"},
+	} {
+		if l.url == "" {
+			continue
+		}
+		if link, ok := blocks.Link(l.url, l.label); ok {
+			links = append(links, link)
+		} else {
+			dropped = append(dropped, strings.ToLower(l.label))
+		}
 	}
 	if len(links) > 0 {
 		lines = append(lines, strings.Join(links, " · "))
 	}
 	if h := hostOf(a.Labels); h != "" {
 		if owner, ok := x.Owners[h]; ok {
-			l := "Host " + h + " · owner " + userRef(owner)
+			l := "Host " + blocks.EscapeCut(h, maxLabel) + " · owner " + blocks.Mention(owner)
 			if x.OnCall != "" {
-				l += " · on call " + userRef(x.OnCall)
+				l += " · on call " + blocks.Mention(x.OnCall)
 			}
 			lines = append(lines, l)
 		}
 	}
-	return truncate(strings.Join(lines, "\n"), 2900)
+	return strings.Join(lines, "\n"), dropped
 }
 
-// statusLines say who acknowledged, silenced or opened an incident.
-func statusLines(g *group, now time.Time) []string {
+// droppedNote says which links were left out, once per kind.
+func droppedNote(kinds []string) string {
+	if len(kinds) == 0 {
+		return ""
+	}
+	seen := map[string]bool{}
+	var uniq []string
+	for _, k := range kinds {
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, k)
+		}
+	}
+	if len(uniq) == 1 {
+		return ":warning: Not shown: the " + uniq[0] + " link (not an http(s) URL)"
+	}
+	return ":warning: Not shown: the " + strings.Join(uniq[:len(uniq)-1], ", ") + " and " + uniq[len(uniq)-1] + " links (not http(s) URLs)"
+}
+
+// statusLines say who acknowledged, silenced or opened an incident; times
+// are Slack dates, shown in each reader's zone (loc for the fallback).
+func statusLines(g *group, loc *time.Location, now time.Time) []string {
 	var out []string
 	if g.Ack != nil {
-		out = append(out, fmt.Sprintf(":eyes: Acknowledged by %s at %s", userRef(g.Ack.User), g.Ack.At.UTC().Format("Jan 2 15:04 MST")))
+		out = append(out, fmt.Sprintf(":eyes: Acknowledged by %s at %s", blocks.Mention(g.Ack.User), blocks.Date(g.Ack.At, loc)))
 	}
 	if s := g.Silence; s != nil {
 		if s.Until.After(now) {
-			out = append(out, fmt.Sprintf(":no_bell: Silenced by %s until %s (silence `%s`)", userRef(s.User), s.Until.UTC().Format("Jan 2 15:04 MST"), s.ID))
+			out = append(out, fmt.Sprintf(":no_bell: Silenced by %s until %s (silence %s)", blocks.Mention(s.User), blocks.Date(s.Until, loc), blocks.Inline(s.ID)))
 		} else {
-			out = append(out, fmt.Sprintf(":bell: No longer silenced: the silence by %s ended %s (silence `%s`)", userRef(s.User), s.Until.UTC().Format("Jan 2 15:04 MST"), s.ID))
+			out = append(out, fmt.Sprintf(":bell: No longer silenced: the silence by %s ended %s (silence %s)", blocks.Mention(s.User), blocks.Date(s.Until, loc), blocks.Inline(s.ID)))
 		}
 	}
 	if g.Incident != "" {
-		out = append(out, ":rotating_light: Incident "+g.Incident+" opened for this alert")
+		out = append(out, ":rotating_light: Incident "+blocks.Escape(g.Incident)+" opened for this alert")
 	}
 	if g.Episode != "" && g.Episode != "0" {
 		l := ":repeat: Fired again after it resolved"
 		if g.PrevIncident != "" {
-			l += "; previously incident " + g.PrevIncident
+			l += "; previously incident " + blocks.Escape(g.PrevIncident)
 		}
 		out = append(out, l)
 	}
 	return out
 }
 
-// buttons are the actions that make sense in the group's state.
-func buttons(g *group, x extras, now time.Time) []slack.BlockElement {
+// buttons are the actions that make sense in the group's state; a
+// runbook that is not an http(s) URL gets no button and is named in the
+// second result.
+func buttons(g *group, x extras, now time.Time) ([]slack.BlockElement, []string) {
 	var out []slack.BlockElement
 	btn := func(id, label string, style slack.Style) {
-		b := slack.NewButtonBlockElement(id, g.ID, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
-		b.Style = style
-		out = append(out, b)
+		out = append(out, blocks.Button(id, label, g.ID, style))
 	}
 	if g.Msg.Status == alertmanager.StatusFiring {
 		if g.Ack == nil {
@@ -180,12 +228,16 @@ func buttons(g *group, x extras, now time.Time) []slack.BlockElement {
 			btn(actionIncident, "Open incident", slack.StyleDanger)
 		}
 	}
-	if u := runbook(g.Msg); u != "" {
-		b := slack.NewButtonBlockElement(actionRunbook, g.ID, slack.NewTextBlockObject(slack.PlainTextType, "Runbook", false, false))
+	if raw := runbook(g.Msg); raw != "" {
+		u, ok := blocks.SafeURL(raw)
+		if !ok {
+			return out, []string{"runbook"}
+		}
+		b := blocks.Button(actionRunbook, "Runbook", g.ID, "")
 		b.URL = u
 		out = append(out, b)
 	}
-	return out
+	return out, nil
 }
 
 // renderDigest is the one message that stands for the groups folded into
@@ -201,12 +253,13 @@ func renderDigest(channel string, groups []*group, now time.Time) bot.Message {
 	var firing, resolved int
 	var lines []string
 	for _, g := range groups {
-		f, r := countAlerts(g.Msg.Alerts)
+		t := g.tally()
+		f, r := t.Firing, t.Resolved
 		firing += f
 		resolved += r
 		var l string
 		if g.Msg.Status == alertmanager.StatusResolved {
-			l = fmt.Sprintf(":large_green_circle: *%s* — %d resolved, fired for %s", groupName(g.Msg), r, fmtDuration(firedFor(g.Msg.Alerts)))
+			l = fmt.Sprintf(":large_green_circle: *%s* — %d resolved, fired for %s", groupName(g.Msg), r, fmtDuration(t.firedFor()))
 		} else {
 			l = fmt.Sprintf(":fire: *%s* — %d firing", groupName(g.Msg), f)
 			if r > 0 {
@@ -219,17 +272,17 @@ func renderDigest(channel string, groups []*group, now time.Time) bot.Message {
 		lines = append(lines, l)
 	}
 	head := fmt.Sprintf(":thunder_cloud_and_rain: *Alert storm* — %d groups arrived faster than this channel can take messages, so they are summed up here: %d alerts firing, %d resolved. Use `alerts` for details.", len(groups), firing, resolved)
-	blocks := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, head, false, false), nil, nil)}
+	out := []slack.Block{blocks.Section(head)}
 	const perSection, maxLines = 15, 45
 	for i := 0; i < len(lines) && i < maxLines; i += perSection {
 		end := min(i+perSection, len(lines), maxLines)
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(strings.Join(lines[i:end], "\n"), 2900), false, false), nil, nil))
+		out = append(out, blocks.Section(strings.Join(lines[i:end], "\n")))
 	}
 	if len(lines) > maxLines {
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("… and %d more groups", len(lines)-maxLines), false, false)))
+		out = append(out, blocks.Context(fmt.Sprintf("… and %d more groups", len(lines)-maxLines)))
 	}
 	text := fmt.Sprintf("[STORM] %d alert groups: %d firing, %d resolved", len(groups), firing, resolved)
-	return bot.Message{Channel: channel, Text: text, Blocks: blocks}
+	return bot.Message{Channel: channel, Text: text, Blocks: out}
 }
 
 func countAlerts(as []alertmanager.Alert) (firing, resolved int) {
@@ -244,35 +297,33 @@ func countAlerts(as []alertmanager.Alert) (firing, resolved int) {
 }
 
 // firedFor is how long the group fired: first start to last end.
-func firedFor(as []alertmanager.Alert) time.Duration {
-	var start, end time.Time
-	for _, a := range as {
-		if start.IsZero() || a.StartsAt.Before(start) {
-			start = a.StartsAt
-		}
-		if a.EndsAt.After(end) {
-			end = a.EndsAt
-		}
-	}
-	if start.IsZero() || end.Before(start) {
+func (t tally) firedFor() time.Duration {
+	if t.Start.IsZero() || t.End.Before(t.Start) {
 		return 0
 	}
-	return end.Sub(start)
+	return t.End.Sub(t.Start)
 }
 
-func groupName(m alertmanager.Message) string {
+// groupTitle names a group in plain text (for incident titles, audit
+// entries and silence comments, which escape for themselves).
+func groupTitle(m alertmanager.Message) string {
 	for _, l := range []map[string]string{m.GroupLabels, m.CommonLabels} {
 		if n := l["alertname"]; n != "" {
-			return escape(n)
+			return n
 		}
 	}
 	if len(m.Alerts) > 0 && m.Alerts[0].Labels["alertname"] != "" {
-		return escape(m.Alerts[0].Labels["alertname"]) + " and others"
+		return m.Alerts[0].Labels["alertname"] + " and others"
 	}
 	return "alerts"
 }
 
-func severityOf(labels map[string]string) string { return escape(labels["severity"]) }
+// groupName names a group in Slack text: escaped and cut.
+func groupName(m alertmanager.Message) string { return blocks.EscapeCut(groupTitle(m), maxName) }
+
+func severityOf(labels map[string]string) string {
+	return blocks.EscapeCut(labels["severity"], maxLabel)
+}
 
 // hostOf is the host an alert is about: label host, or instance without port.
 func hostOf(labels map[string]string) string {
@@ -288,13 +339,24 @@ func hostOf(labels map[string]string) string {
 
 // sortedAlerts puts firing alerts first, then orders by labels.
 func sortedAlerts(as []alertmanager.Alert) []alertmanager.Alert {
-	out := append([]alertmanager.Alert(nil), as...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Firing() != out[j].Firing() {
-			return out[i].Firing()
+	type keyed struct {
+		a   alertmanager.Alert
+		key string
+	}
+	ks := make([]keyed, len(as))
+	for i, a := range as {
+		ks[i] = keyed{a, labelList(a.Labels, nil)}
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		if ks[i].a.Firing() != ks[j].a.Firing() {
+			return ks[i].a.Firing()
 		}
-		return labelList(out[i].Labels, nil) < labelList(out[j].Labels, nil)
+		return ks[i].key < ks[j].key
 	})
+	out := make([]alertmanager.Alert, len(ks))
+	for i, k := range ks {
+		out[i] = k.a
+	}
 	return out
 }
 
@@ -314,7 +376,7 @@ func labelList(labels, skip map[string]string) string {
 			parts = append(parts, fmt.Sprintf("+%d", len(keys)-i))
 			break
 		}
-		parts = append(parts, "`"+escape(k+"="+labels[k])+"`")
+		parts = append(parts, blocks.Inline(blocks.PlainCut(k+"="+labels[k], maxLabel)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -337,43 +399,6 @@ func runbook(m alertmanager.Message) string {
 		}
 	}
 	return ""
-}
-
-// userRef mentions a Slack user id and leaves other names as they are.
-func userRef(u string) string {
-	if len(u) > 1 && (u[0] == 'U' || u[0] == 'W') && strings.ToUpper(u) == u {
-		return "<@" + u + ">"
-	}
-	return escape(u)
-}
-
-// escape keeps Slack from reading &, < and > as markup.
-func escape(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	r := []rune(s[:n])
-	return string(r[:len(r)-1]) + "…"
 }
 
 // fmtDuration writes 90s, 12m, 3h5m, 2d4h.

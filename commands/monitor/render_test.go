@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +98,19 @@ func TestRenderDigestGolden(t *testing.T) {
 		groups = append(groups, &group{ID: groupID("CALERTS", name), Channel: "CALERTS", Msg: m})
 	}
 	golden.AssertJSON(t, "TestRenderDigestGolden/digest.json", renderDigest("CALERTS", groups, t0))
+}
+
+// Times on a card are Slack dates, each reader sees them in their own
+// zone; the fallback is written in monitor.time_zone.
+func TestRenderTimesInConfiguredZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no zone data:", err)
+	}
+	g := goldenGroup(alertmanager.StatusFiring)
+	g.Ack = &mark{User: "U0ACKER", At: t0.Add(2 * time.Minute)}
+	got := text(renderGroup(g, extras{Loc: berlin}, t0))
+	if want := fmt.Sprintf("Acknowledged by <@U0ACKER> at <!date^%d^{date_short_pretty} {time}|2026-03-02 15:02 CET>", t0.Add(2*time.Minute).Unix()); !strings.Contains(got, want) {
+		t.Errorf("card lacks %q:\n%s", want, got)
+	}
 }

@@ -103,6 +103,9 @@ type Deps struct {
 	Audit        *audit.Log
 	Registerer   prometheus.Registerer
 	Log          *slog.Logger
+	// Panics recovers panics in the delivery workers and the silence
+	// sweep, logs and counts them; nil still recovers and logs.
+	Panics *bot.Panics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -113,6 +116,7 @@ type Service struct {
 	cfg     Config
 	d       Deps
 	routes  *Routes
+	loc     *time.Location // for the fallback of times shown
 	st      *store
 	metrics *metrics
 	log     *slog.Logger
@@ -133,7 +137,11 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, d: d, routes: routes, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
+	loc, err := cfg.location()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, d: d, routes: routes, loc: loc, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -145,7 +153,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(reg)
-	s.st = &store{rdb: d.Store.Client(), key: d.Store.Key}
+	s.st = &store{rdb: d.Store.Client(), key: d.Store.Key, now: s.now}
 	return s, nil
 }
 

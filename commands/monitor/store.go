@@ -35,6 +35,9 @@ type group struct {
 	// PrevIncident is the incident of the episode before, if any.
 	Episode      string
 	PrevIncident string
+	// Kept is the group's counts as the ingest script keeps them; nil for
+	// a group stored before they were kept (its alerts are counted).
+	Kept *tally
 }
 
 // mark is who did something and when.
@@ -54,6 +57,10 @@ type silenceMark struct {
 type store struct {
 	rdb redis.UniversalClient
 	key func(parts ...string) string
+	// now is the clock (nil: time.Now); maxAlerts caps the alerts kept
+	// per group (0: DefaultMaxAlertsPerGroup).
+	now       func() time.Time
+	maxAlerts int
 }
 
 // groupID names a group in a channel: the channel, then a hash of the key.
@@ -76,66 +83,6 @@ func (s *store) dirtyKey() string          { return s.key("{monitor}", "dirty") 
 // redraws the message when it ends.
 func (s *store) silencesKey() string { return s.key("{monitor}", "silences") }
 
-// ingestScript stores one notification for each of its channels and marks
-// the groups dirty. A group that fired again after its resolve was shown
-// starts over: its message ts, acknowledgement, silence, incident and
-// digest marks are dropped (so the worker posts a new message with every
-// button), the incident it had is kept as prev_incident, and its episode
-// is counted up, which names a fresh incident lock.
-//
-// KEYS: dirty set, silence-end set, then one group key per channel.
-// ARGV: body, status, ttl (ms), then channel and group id per channel.
-// It returns the ids of the groups that started over.
-var ingestScript = redis.NewScript(`
-local fresh = {}
-for i = 3, #KEYS do
-  local k, ch, id = KEYS[i], ARGV[2 + 2 * (i - 2)], ARGV[3 + 2 * (i - 2)]
-  if ARGV[2] == 'firing' then
-    local old = redis.call('HGET', k, 'status')
-    if not old then
-      local body = redis.call('HGET', k, 'msg')
-      if body then old = cjson.decode(body).status end
-    end
-    if old == 'resolved' and redis.call('SISMEMBER', KEYS[1], id) == 0 then
-      local inc = redis.call('HGET', k, 'incident')
-      if inc then redis.call('HSET', k, 'prev_incident', inc) end
-      redis.call('HDEL', k, 'ts', 'ack', 'silence', 'incident', 'digest')
-      redis.call('HINCRBY', k, 'episode', 1)
-      redis.call('ZREM', KEYS[2], id)
-      fresh[#fresh + 1] = id
-    end
-  end
-  redis.call('HSET', k, 'channel', ch, 'msg', ARGV[1], 'status', ARGV[2])
-  redis.call('HINCRBY', k, 'ver', 1)
-  redis.call('PEXPIRE', k, ARGV[3])
-  redis.call('SADD', KEYS[1], id)
-end
-return fresh`)
-
-// ingest stores msg for each channel and marks the groups dirty, in one
-// round trip. A resolved group whose resolve was delivered and that fires
-// again starts over with a new message (see ingestScript); one whose
-// resolve was not shown yet goes on in its message.
-func (s *store) ingest(ctx context.Context, msg *alertmanager.Message, channels []string) error {
-	body, err := json.Marshal(msg)
-	if err != nil {
-		return fmt.Errorf("encode alert group: %w", err)
-	}
-	keys := make([]string, 0, len(channels)+2)
-	keys = append(keys, s.dirtyKey(), s.silencesKey())
-	argv := make([]any, 0, 2*len(channels)+3)
-	argv = append(argv, body, msg.Status, groupTTL.Milliseconds())
-	for _, ch := range channels {
-		id := groupID(ch, msg.GroupKey)
-		keys = append(keys, s.groupKey(id))
-		argv = append(argv, ch, id)
-	}
-	if err := ingestScript.Run(ctx, s.rdb, keys, argv...).Err(); err != nil {
-		return fmt.Errorf("store alert group: %w", err)
-	}
-	return nil
-}
-
 // errNoGroup says a group is not (or no longer) stored.
 var errNoGroup = errors.New("alert group not found")
 
@@ -153,6 +100,12 @@ func (s *store) load(ctx context.Context, id string) (*group, error) {
 	if err := json.Unmarshal([]byte(m["msg"]), &g.Msg); err != nil {
 		return nil, fmt.Errorf("decode alert group %s: %w", id, err)
 	}
+	if t, ok := readTally(m); ok {
+		g.Kept = &t
+	}
+	if err := s.loadAlerts(ctx, g); err != nil {
+		return nil, err
+	}
 	if v := m["ack"]; v != "" {
 		g.Ack = new(mark)
 		_ = json.Unmarshal([]byte(v), g.Ack)
@@ -164,7 +117,8 @@ func (s *store) load(ctx context.Context, id string) (*group, error) {
 	return g, nil
 }
 
-// loadMany reads groups in one round trip, skipping missing ones.
+// loadMany reads groups in one round trip, skipping missing ones. It
+// reads their counts, not their alerts (the digest shows only counts).
 func (s *store) loadMany(ctx context.Context, ids []string) ([]*group, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -185,6 +139,9 @@ func (s *store) loadMany(ctx context.Context, ids []string) ([]*group, error) {
 		g := &group{ID: ids[i], Channel: m["channel"], Ver: m["ver"], TS: m["ts"], Digest: m["digest"] == "1"}
 		if err := json.Unmarshal([]byte(m["msg"]), &g.Msg); err != nil {
 			continue
+		}
+		if t, ok := readTally(m); ok {
+			g.Kept = &t
 		}
 		out = append(out, g)
 	}

@@ -26,6 +26,10 @@ type Config struct {
 	// Timeout bounds each request, and Prometheus' evaluation of each query.
 	// Zero means DefaultTimeout.
 	Timeout time.Duration `yaml:"timeout"`
+	// MaxResponseBytes caps the size of an answer; a larger one fails
+	// with *TooLargeError instead of being read. Zero means
+	// DefaultMaxResponseBytes (8 MiB).
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
 // BasicAuth is a user name and password for HTTP basic authentication.
@@ -68,6 +72,9 @@ func (c Config) Validate() []error {
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, errors.New("timeout: must not be negative"))
+	}
+	if c.MaxResponseBytes < 0 {
+		errs = append(errs, errors.New("max_response_bytes: must not be negative"))
 	}
 	return errs
 }

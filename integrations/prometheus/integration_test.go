@@ -46,6 +46,17 @@ func TestAgainstRealPrometheus(t *testing.T) {
 	t.Run("invalid PromQL", func(t *testing.T) { testInvalidPromQL(t, c) })
 	t.Run("targets", func(t *testing.T) { testTargets(t, c) })
 	t.Run("alerts", func(t *testing.T) { testAlerts(t, c) })
+	t.Run("answer over the byte cap", func(t *testing.T) {
+		small := newClient(t, Config{URL: s.URL, MaxResponseBytes: 4 << 10})
+		_, _, err := small.Query(context.Background(), `{__name__=~".+"}`, time.Time{})
+		var tl *TooLargeError
+		if !errors.As(err, &tl) || !strings.Contains(err.Error(), "prometheus at "+s.URL) {
+			t.Errorf("every series with a 4 KiB cap: %v, want a TooLargeError naming the server", err)
+		}
+		if _, _, err := small.Query(context.Background(), `up{instance="db-1:9100"}`, time.Time{}); err != nil {
+			t.Errorf("a small answer under the cap: %v", err)
+		}
+	})
 }
 
 func testInstantQuery(t *testing.T, c *Client) {

@@ -52,9 +52,13 @@ func New(cfg Config) (*Client, error) {
 		u.User = nil
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	var rt http.RoundTripper = transport
+	limit := cfg.MaxResponseBytes
+	if limit == 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	var rt http.RoundTripper = &limitRoundTripper{next: transport, limit: limit}
 	if bearer != "" || basic != nil {
-		rt = &authRoundTripper{next: transport, bearer: bearer, basic: basic}
+		rt = &authRoundTripper{next: rt, bearer: bearer, basic: basic}
 	}
 	c, err := api.NewClient(api.Config{Address: u.String(), RoundTripper: rt})
 	if err != nil {
@@ -121,6 +125,10 @@ func (e *QueryError) Error() string {
 // wrapErr turns what client_golang returned for op into an error that says
 // plainly what failed and where, without credentials.
 func (c *Client) wrapErr(ctx context.Context, op string, err error) error {
+	var tooLarge *TooLargeError
+	if errors.As(err, &tooLarge) {
+		return fmt.Errorf("%s: prometheus at %s: %w", op, c.url, tooLarge)
+	}
 	var apiErr *v1.Error
 	if errors.As(err, &apiErr) {
 		qe := &QueryError{Type: string(apiErr.Type), Msg: apiErr.Msg}
