@@ -27,7 +27,7 @@ func (a *App) addMonitor(cfg *Config, surf Surface) error {
 	}
 	a.closers = append(a.closers, prom.Close)
 	d := monitor.Deps{Store: a.Store, Chat: surf.Chat, Alertmanager: am, Prometheus: prom,
-		Audit: a.Audit, Registerer: a.Registry, Log: a.Log}
+		Audit: a.Audit, Registerer: a.Registry, Log: a.Log, Panics: a.Panics}
 	if a.Catalogue != nil && len(a.Catalogue.Hosts()) > 0 {
 		inv := inventory{cat: a.Catalogue}
 		d.HostGroups, d.Hosts = inv, inv
