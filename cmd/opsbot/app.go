@@ -27,6 +27,7 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
+	"opsbot/commands/service"
 	"opsbot/integrations/redisstore"
 	"opsbot/jobs/loop"
 )
@@ -39,12 +40,13 @@ type App struct {
 	Redactor *logging.Redactor
 	Store    *redisstore.Store
 	Registry *prometheus.Registry
-	// Panics recovers the goroutines of every envelope, step and worker.
-	Panics  *bot.Panics
-	Router  *bot.Router
-	Policy  *rbac.Policy
-	Audit   *audit.Log
-	Metrics *bot.Metrics
+	Router   *bot.Router
+	Policy   *rbac.Policy
+	Audit    *audit.Log
+	Metrics  *bot.Metrics
+	// Panics recovers panics in goroutines (runs, handlers, workers) and
+	// counts them in opsbot_panics_total; one for the whole process.
+	Panics *bot.Panics
 	// closers release what the domains opened (SSH connections).
 	closers []func() error
 
@@ -53,6 +55,7 @@ type App struct {
 	Oncall    *oncall.Service
 	Incidents *incident.Service
 	Changes   *change.Service
+	Service   *service.Service
 	Catalogue *actions.Catalogue
 	Monitor   *monitor.Service
 	// Home lists the App Home sections the domains offer, by title.
@@ -194,8 +197,9 @@ func (a *App) addIncidentDesk(cfg *Config, surf Surface) error {
 
 // Start starts the background work: the first handoff check per schedule,
 // the step loop, the change sweep and alert delivery. The returned channel
-// closes when all of them have stopped after ctx ends, scheduled change
-// runs in flight included.
+// closes when all of them have stopped after ctx ends, change and service
+// runs in flight included (each bounded by changes.run_timeout): a run
+// belongs to the app, not to the request that started it.
 func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 	if err := a.Oncall.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start on-call: %w", err)
@@ -204,7 +208,13 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 	go func() {
 		defer close(done)
 		var wg sync.WaitGroup
-		wg.Go(func() { a.sweepChanges(ctx) })
+		wg.Go(func() { a.sweepChanges(ctx) }) // waits for change runs when ctx ends
+		if a.Service != nil {
+			wg.Go(func() {
+				<-ctx.Done()
+				a.Service.Wait()
+			})
+		}
 		if a.Monitor != nil {
 			// Alert delivery: posts and updates what webhooks stored,
 			// including what a previous run left undelivered.

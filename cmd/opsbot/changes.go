@@ -32,12 +32,13 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 		runner = ex
 	}
 	changes, err := change.New(change.Deps{Store: a.Store, Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat,
-		Audit: a.Audit, Silencer: surf.Silencer, Steps: a.Loop, Clock: time.Now, Log: a.Log, Metrics: a.Registry}, cfg.Changes)
+		Audit: a.Audit, Silencer: surf.Silencer, Steps: a.Loop, Clock: time.Now, Log: a.Log, Metrics: a.Registry, Panics: a.Panics}, cfg.Changes)
 	if err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
+	// One run timeout bounds every run over SSH, direct or approved.
 	svc, err := service.New(service.Deps{Chat: surf.Chat, Runner: runner, Resolver: cat, Actions: cat, Changes: changes,
-		Audit: a.Audit, Log: a.Log}, cfg.Service)
+		Audit: a.Audit, Log: a.Log, Panics: a.Panics, RunTimeout: changes.RunTimeout()}, cfg.Service)
 	if err != nil {
 		return fmt.Errorf("service: %w", err)
 	}
@@ -57,7 +58,7 @@ func (a *App) addChangeDesk(cfg *Config, surf Surface) error {
 			return err
 		}
 	}
-	a.Changes, a.Catalogue = changes, cat
+	a.Changes, a.Service, a.Catalogue = changes, svc, cat
 	a.Home = append(a.Home, HomeSection{"Changes awaiting my approval", changes.HomeSection})
 	return nil
 }
@@ -72,7 +73,7 @@ type changeSweeper interface {
 }
 
 // sweepChanges runs the change sweep every minute until ctx ends, then
-// waits for scheduled change runs in flight.
+// waits for the change runs in flight.
 func (a *App) sweepChanges(ctx context.Context) {
 	sweepChanges(ctx, a.Store, a.Changes, time.Minute, a.Log)
 }

@@ -3,13 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"opsbot/bot/slackemu"
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/integrations/testenv"
 )
 
 // TestE2EChangeApprovedAndRunOverSSH: a change is requested with a slash
@@ -88,4 +93,81 @@ monitor:
 	e.waitFor(t, "the card updated to succeeded", func(m slackemu.Message) bool {
 		return m.TS == card.TS && strings.Contains(strings.ToLower(string(m.Blocks)), "succeeded")
 	})
+}
+
+// TestE2EStopLetsAnApprovedRunFinish: SIGTERM a moment after the final
+// approval started a change whose remote command outlasts the drain. The
+// run belongs to opsbot, not to the click that approved it: the command
+// completes on the real sshd, and opsbot records "succeeded" and posts the
+// output before it exits.
+func TestE2EStopLetsAnApprovedRunFinish(t *testing.T) {
+	host := sshtest.Start(t)
+	script, err := host.WriteScript("deploy", "#!/bin/sh\ndir=$(dirname \"$0\")/..\ntouch \"$dir/started\"\nsleep 3\necho \"deployed $2\"\ntouch \"$dir/finished\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`ssh:
+  known_hosts: %s
+  key_file: %s
+actions:
+  groups:
+    web: {services: [nginx]}
+  hosts:
+    - {name: web-1, address: %s, port: %d, user: %s, groups: [web], env: prod}
+  actions:
+    deploy:
+      argv: [%s, deploy, "{unit}"]
+      params: {unit: {type: service}}
+      role: operator
+      approval: {prod: true}
+changes:
+  channel: C2
+`, host.KnownHostsFile(), host.ClientKeyFile(), host.IP(), host.Port(), host.User(), script)
+	// A drain far shorter than the command: the stop must not cut it off.
+	e := startE2E(t, noLimit+cfg, runFlags{"-drain", "1s"})
+	if _, err := e.slack.SlashCommand("U1", "C1", "/ops", "change request deploy nginx on web-1 -- ship it"); err != nil {
+		t.Fatal(err)
+	}
+	card := e.waitFor(t, "the change request", func(m slackemu.Message) bool {
+		return m.Channel == "C2" && strings.Contains(string(m.Blocks), "change.approve")
+	})
+	if _, err := e.slack.Click("U3", "C2", card.TS, "change.approve", buttonValue(t, card, "change.approve")); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(name string) bool {
+		_, err := os.Stat(filepath.Join(host.HostDir(), name))
+		return err == nil
+	}
+	testenv.Eventually(t, 15*time.Second, func() bool { return exists("started") }, "the remote command to start")
+	// when opsbot is stopped while the command runs
+	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-e.done:
+		e.done <- err
+		if err != nil {
+			t.Errorf("opsbot exited with %v after SIGTERM\n%s", err, tail(e.logs.String(), 30))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("opsbot did not stop on SIGTERM\n%s", tail(e.logs.String(), 30))
+	}
+	// then the command ran to its end, the result is recorded and posted
+	if !exists("finished") {
+		t.Errorf("the remote command was cut off by the stop\n%s", tail(e.logs.String(), 30))
+	}
+	state, err := e.redis.Client(t).HGet(context.Background(), "opsbot:{changes}:CHG-1", "state").Result()
+	if err != nil || state != "succeeded" {
+		t.Errorf("CHG-1 is %q (%v), want succeeded\n%s", state, err, tail(e.logs.String(), 30))
+	}
+	e.waitFor(t, "the output in the thread", func(m slackemu.Message) bool {
+		return m.ThreadTS == card.TS && strings.Contains(m.Text+string(m.Blocks), "deployed nginx")
+	})
+	// and the approver heard so before the drain ended
+	e.waitFor(t, "the answer to the approver", func(m slackemu.Message) bool {
+		return m.Ephemeral && m.EphemeralUser == "U3" && strings.Contains(m.Text, "it is running, and opsbot, which is stopping, lets it finish first")
+	})
+	if !strings.Contains(e.logs.String(), "waiting for change runs") {
+		t.Errorf("the stop did not say it waits for the run\n%s", tail(e.logs.String(), 30))
+	}
 }

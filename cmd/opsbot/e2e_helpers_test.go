@@ -51,6 +51,8 @@ type e2e struct {
 	cmd   *exec.Cmd
 	logs  *syncBuffer
 	done  chan error
+	// flags are added to `opsbot run`.
+	flags []string
 }
 
 type syncBuffer struct {
@@ -76,15 +78,18 @@ func startE2E(tb testing.TB, extraConfig string, opts ...any) *e2e {
 	tb.Helper()
 	listen := "127.0.0.1:0"
 	var emuOpts []slackemu.Option
+	var flags runFlags
 	for _, o := range opts {
 		switch v := o.(type) {
 		case slackemu.Option:
 			emuOpts = append(emuOpts, v)
 		case httpPort:
 			listen = fmt.Sprintf("127.0.0.1:%d", int(v))
+		case runFlags:
+			flags = append(flags, v...)
 		}
 	}
-	e := &e2e{redis: redistest.Start(tb), slack: slackemu.New(emuOpts...), logs: &syncBuffer{}, done: make(chan error, 1)}
+	e := &e2e{redis: redistest.Start(tb), slack: slackemu.New(emuOpts...), logs: &syncBuffer{}, done: make(chan error, 1), flags: flags}
 	tb.Cleanup(e.slack.Close)
 	cfg := fmt.Sprintf(`slack:
   app_token: %s
@@ -114,7 +119,7 @@ func (e *e2e) run(tb testing.TB, cfg string, wantConns int) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "config.yaml")
 	writeFile(tb, path, cfg)
-	e.cmd = exec.Command(opsbotBinary(tb), "run", "-config", path)
+	e.cmd = exec.Command(opsbotBinary(tb), append([]string{"run", "-config", path}, e.flags...)...)
 	e.cmd.Stdout, e.cmd.Stderr = e.logs, e.logs
 	if err := e.cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -188,6 +193,9 @@ func runBinary(bin string, args ...string) (string, error) {
 type httpPort int
 
 func withHTTPPort(p int) httpPort { return httpPort(p) }
+
+// runFlags are extra flags for `opsbot run` given to startE2E.
+type runFlags []string
 
 // current returns a message as the emulator holds it now.
 func (e *e2e) current(tb testing.TB, channel, ts string) slackemu.Message {

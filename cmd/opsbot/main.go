@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
@@ -59,6 +60,9 @@ type Main struct {
 	Channel   string
 	HTTP      bool
 	CheckFile string
+	// Drain is how long `run` lets replies in flight finish at a stop;
+	// change and service runs in flight are waited for beside it.
+	Drain time.Duration
 
 	closers []func() error
 }
@@ -104,6 +108,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.As, "as", ConsoleUser, "console: act as this Slack user id, to try RBAC")
 	fs.StringVar(&m.Channel, "channel", "console", "console: the channel requests appear to come from")
 	fs.BoolVar(&m.HTTP, "http", false, "console: also serve /healthz, /readyz and /metrics")
+	fs.DurationVar(&m.Drain, "drain", drainTime, "run: how long replies in flight may finish at a stop (runs over SSH are waited for apart)")
 	if m.Subcommand == "help" {
 		fs.Usage()
 		return flag.ErrHelp

@@ -11,7 +11,8 @@ import (
 	"opsbot/integrations/redisstore"
 )
 
-// drainTime is how long handlers in flight may finish at shutdown.
+// drainTime is how long handlers in flight may finish at shutdown, unless
+// -drain says otherwise.
 const drainTime = 20 * time.Second
 
 // runSlack connects to Slack over Socket Mode and serves until ctx ends.
@@ -78,8 +79,16 @@ func (m *Main) runSlack(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = transport.Run(ctx, drainTime)
+	err = transport.Run(ctx, m.drain())
 	stop()
 	<-done
 	return err
+}
+
+// drain is -drain, or drainTime for a Main not built by ParseFlags.
+func (m *Main) drain() time.Duration {
+	if m.Drain <= 0 {
+		return drainTime
+	}
+	return m.Drain
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/sshexec"
 )
 
@@ -58,8 +59,10 @@ func Summary(res sshexec.FanoutResult) string {
 	return s
 }
 
-// HostReport is what happened on each host, for a thread: a status line
-// per host with the reason of a failure, then its output.
+// HostReport is what happened on each host, as Slack text for a thread: a
+// status line per host with the reason of a failure, then its output as a
+// code block. Everything that came from a host (names, errors, output) is
+// escaped, so output like "<!here>" stays text.
 func HostReport(res sshexec.FanoutResult) string {
 	var b strings.Builder
 	for _, r := range res.Results {
@@ -67,22 +70,44 @@ func HostReport(res sshexec.FanoutResult) string {
 		if !r.OK() {
 			icon = ":x:"
 		}
-		fmt.Fprintf(&b, "%s *%s* %s\n", icon, r.Target.Name, why(r))
-		out := strings.TrimRight(r.Stdout, "\n")
-		if e := strings.TrimRight(r.Stderr, "\n"); e != "" {
-			if out != "" {
-				out += "\n"
-			}
-			out += e
-		}
-		if r.Truncated {
-			out += "\n[output truncated]"
-		}
-		if out != "" {
-			fmt.Fprintf(&b, "```%s```\n", strings.ReplaceAll(out, "```", "` ` `"))
+		fmt.Fprintf(&b, "%s *%s* %s\n", icon, blocks.Escape(r.Target.Name), blocks.Escape(why(r)))
+		if out := output(r); out != "" {
+			b.WriteString(blocks.Code(out, MaxInline) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// HostReportPlain is HostReport as plain text, for a file: what the hosts
+// printed, as they printed it.
+func HostReportPlain(res sshexec.FanoutResult) string {
+	var b strings.Builder
+	for _, r := range res.Results {
+		word := "ok"
+		if !r.OK() {
+			word = "FAILED"
+		}
+		fmt.Fprintf(&b, "== %s %s: %s\n", r.Target.Name, word, why(r))
+		if out := output(r); out != "" {
+			b.WriteString(out + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// output is what one host printed, stdout then stderr.
+func output(r sshexec.Result) string {
+	out := strings.TrimRight(r.Stdout, "\n")
+	if e := strings.TrimRight(r.Stderr, "\n"); e != "" {
+		if out != "" {
+			out += "\n"
+		}
+		out += e
+	}
+	if r.Truncated {
+		out += "\n[output truncated]"
+	}
+	return out
 }
 
 // why says how one host ended, in words a person can act on.
@@ -97,20 +122,31 @@ func why(r sshexec.Result) string {
 	}
 }
 
-// PostOutput posts text in the thread, or uploads it as a file named name
-// when it is longer than MaxInline, with a short note in the thread that
-// says so (Slack shows a file shared in a thread less prominently).
+// PostOutput posts text (Slack text) in the thread, or uploads it as a
+// file named name when it is longer than MaxInline, with a short note in
+// the thread that says so (Slack shows a file shared in a thread less
+// prominently).
 func PostOutput(ctx context.Context, chat Chat, channel, thread, name, title, text string) error {
+	return post(ctx, chat, channel, thread, name, title, text, text)
+}
+
+// PostReport posts HostReport(res) in the thread like PostOutput; when it
+// is too long, the file holds HostReportPlain(res).
+func PostReport(ctx context.Context, chat Chat, channel, thread, name, title string, res sshexec.FanoutResult) error {
+	return post(ctx, chat, channel, thread, name, title, HostReport(res), HostReportPlain(res))
+}
+
+func post(ctx context.Context, chat Chat, channel, thread, name, title, text, file string) error {
 	if len(text) <= MaxInline {
 		if _, err := chat.Post(ctx, bot.Message{Channel: channel, Thread: thread, Text: text}); err != nil {
 			return fmt.Errorf("post output: %w", err)
 		}
 		return nil
 	}
-	if err := chat.Upload(ctx, channel, thread, bot.File{Name: name, Title: title, Content: []byte(text)}); err != nil {
+	if err := chat.Upload(ctx, channel, thread, bot.File{Name: name, Title: title, Content: []byte(file)}); err != nil {
 		return fmt.Errorf("upload output: %w", err)
 	}
-	note := fmt.Sprintf("%s is long (%d lines, %s), so it is attached as %s.", title, strings.Count(text, "\n")+1, size(len(text)), name)
+	note := fmt.Sprintf("%s is long (%d lines, %s), so it is attached as %s.", blocks.Escape(title), strings.Count(file, "\n")+1, size(len(file)), blocks.Escape(name))
 	if _, err := chat.Post(ctx, bot.Message{Channel: channel, Thread: thread, Text: note}); err != nil {
 		return fmt.Errorf("post note about uploaded output: %w", err)
 	}

@@ -2,10 +2,12 @@ package actions
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"opsbot/bot"
+	"opsbot/integrations/sshexec"
 )
 
 // recordingChat keeps what PostOutput sends.
@@ -55,5 +57,35 @@ func TestPostOutput(t *testing.T) {
 				t.Errorf("the note repeats the output: %q", chat.posts[0].Text)
 			}
 		})
+	}
+}
+
+// TestHostReportEscapesWhatHostsPrint: output and errors from hosts reach
+// Slack as text in code blocks, never as mentions or links; the file form
+// keeps them as printed.
+func TestHostReportEscapesWhatHostsPrint(t *testing.T) {
+	res := sshexec.FanoutResult{Results: []sshexec.Result{
+		{Target: sshexec.Target{Name: "web-1"}, Stdout: "ok <!here> & <https://evil.example|click>\n```\nafter the fence\n"},
+		{Target: sshexec.Target{Name: "web-2"}, Stderr: "<!channel>", Err: fmt.Errorf("%w: exit 1 <@U0BOSS>", sshexec.ErrNonZeroExit)},
+	}}
+	slackText := HostReport(res)
+	for _, live := range []string{"<!here>", "<https://evil.example|click>", "<!channel>", "<@U0BOSS>", " & "} {
+		if strings.Contains(slackText, live) {
+			t.Errorf("%q reaches Slack live:\n%s", live, slackText)
+		}
+	}
+	if strings.Count(slackText, "```") != 4 || !strings.Contains(slackText, "&lt;!here&gt; &amp; &lt;https://evil.example|click&gt;") {
+		t.Errorf("want two code blocks of escaped output:\n%s", slackText)
+	}
+	plain := HostReportPlain(res)
+	if !strings.Contains(plain, "ok <!here> & <https://evil.example|click>") || !strings.Contains(plain, "== web-2 FAILED: ") {
+		t.Errorf("file form:\n%s", plain)
+	}
+	chat := &recordingChat{}
+	if err := PostReport(context.Background(), chat, "C1", "1.0", "out.txt", "out", res); err != nil {
+		t.Fatal(err)
+	}
+	if len(chat.posts) != 1 || chat.posts[0].Text != slackText {
+		t.Errorf("posted %+v", chat.posts)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // Commands returns the change verbs.
@@ -19,27 +20,28 @@ func (s *Service) Commands() []bot.Command {
 				"change request restart unit=nginx on web-1 at 2026-12-02 02:00 for 1h — kernel update"},
 			Handler: s.handleRequest},
 		{Verb: "change new", Role: bot.RoleResponder, Summary: "Open a form to request a change", Handler: s.handleNew},
-		{Verb: "change approve", Args: "<CHG-n> [emergency: <reason>]", Role: bot.RoleApprover,
+		{Verb: "change approve", Args: "<CHG-n> [emergency: <reason>]", Role: s.pol.approverRole,
 			Summary: "Approve a change (during a freeze only an admin, as an emergency)", Examples: []string{"change approve CHG-7", "change approve CHG-7 emergency: outage fix"},
 			Handler: s.handleApprove},
-		{Verb: "change reject", Args: "<CHG-n> <reason>", Role: bot.RoleApprover, Summary: "Reject a change with a reason", Handler: s.handleReject},
-		{Verb: "change cancel", Args: "<CHG-n>", Role: bot.RoleResponder, Summary: "Withdraw your change request, or your approved change before its window starts", Handler: s.handleCancel},
+		{Verb: "change reject", Args: "<CHG-n> <reason>", Role: s.pol.approverRole, Summary: "Reject a change with a reason", Handler: s.handleReject},
+		{Verb: "change cancel", Args: "<CHG-n>", Role: bot.RoleResponder, Summary: "Withdraw your change request, or your approved change before its run starts", Handler: s.handleCancel},
 		{Verb: "change show", Args: "<CHG-n>", Role: bot.RoleViewer, Summary: "Show a change and its plan", Handler: s.handleShow},
 		{Verb: "change list", Args: "[pending|mine|recent]", Role: bot.RoleViewer, Summary: "List changes", Handler: s.handleList},
 	}
 }
 
-// Actions returns the button routes: change.approve and change.reject.
+// Actions returns the button routes: change.approve and change.reject,
+// for changes.approver_role (approver unless configured).
 func (s *Service) Actions() []bot.Route {
 	return []bot.Route{
-		{ID: "change.approve", Role: bot.RoleApprover, Handler: func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+		{ID: "change.approve", Role: s.pol.approverRole, Handler: func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 			msg, err := s.Approve(ctx, req.Action.Value, req.UserID, req.Role, "")
 			if err != nil {
 				return nil, err
 			}
 			return &bot.Reply{Text: msg, Visibility: bot.VisibleToRequester}, nil
 		}},
-		{ID: "change.reject", Role: bot.RoleApprover, Handler: func(_ context.Context, req *bot.Request) (*bot.Reply, error) {
+		{ID: "change.reject", Role: s.pol.approverRole, Handler: func(_ context.Context, req *bot.Request) (*bot.Reply, error) {
 			return &bot.Reply{View: rejectModal(req.Action.Value)}, nil
 		}},
 	}
@@ -49,7 +51,7 @@ func (s *Service) Actions() []bot.Route {
 func (s *Service) Views() []bot.Route {
 	return []bot.Route{
 		{ID: "change.new", Role: bot.RoleResponder, Handler: s.submitNew},
-		{ID: "change.reject", Role: bot.RoleApprover, Handler: func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+		{ID: "change.reject", Role: s.pol.approverRole, Handler: func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 			reason := strings.TrimSpace(req.View.Values["reason"]["reason"])
 			if reason == "" {
 				return &bot.Reply{ViewErrors: map[string]string{"reason": "Say why you reject it."}}, nil
@@ -76,7 +78,7 @@ func (s *Service) handleRequest(ctx context.Context, req *bot.Request) (*bot.Rep
 }
 
 func requested(c *Change) string {
-	text := fmt.Sprintf("%s is requested and waits for approval in <#%s>", c.ID, c.Channel)
+	text := fmt.Sprintf("%s is requested and waits for approval in %s", c.ID, blocks.ChannelRef(c.Channel))
 	if c.scheduled() {
 		text += "; once approved it runs in its window, " + c.windowText()
 	}
@@ -147,7 +149,7 @@ func (s *Service) handleShow(ctx context.Context, req *bot.Request) (*bot.Reply,
 	if err != nil {
 		return nil, err
 	}
-	m := c.message(s.pol.approvals)
+	m := s.message(c)
 	return &bot.Reply{Text: m.Text, Blocks: m.Blocks, Visibility: bot.VisibleToRequester}, nil
 }
 
@@ -182,7 +184,7 @@ func (s *Service) handleList(ctx context.Context, req *bot.Request) (*bot.Reply,
 		if c.scheduled() {
 			when = " · window " + c.windowText()
 		}
-		fmt.Fprintf(&b, "%s *%s* %s · %s%s · by <@%s>\n", stateIcon[c.State], c.ID, escape(c.title()[len(c.ID)+1:]), strings.ReplaceAll(c.State, "_", " "), when, c.Requester)
+		fmt.Fprintf(&b, "%s *%s* %s · %s%s · by %s\n", stateIcon[c.State], c.ID, blocks.Escape(c.title()[len(c.ID)+1:]), strings.ReplaceAll(c.State, "_", " "), when, blocks.Mention(c.Requester))
 	}
 	return &bot.Reply{Text: strings.TrimSuffix(b.String(), "\n"), Visibility: bot.VisibleToRequester}, nil
 }
@@ -199,11 +201,11 @@ func (s *Service) HomeSection(ctx context.Context, userID string) ([]slack.Block
 		if err != nil || !c.open() || c.Requester == userID || c.approvedBy(userID) || !s.now().Before(c.Expires) {
 			continue
 		}
-		fmt.Fprintf(&b, "*%s* %s · %s risk · by <@%s> · %s\n", c.ID, escape(c.title()[len(c.ID)+1:]), c.Risk, c.Requester, escape(c.Reason))
+		fmt.Fprintf(&b, "*%s* %s · %s risk · by %s · %s\n", c.ID, blocks.Escape(c.title()[len(c.ID)+1:]), blocks.Escape(c.Risk), blocks.Mention(c.Requester), blocks.Escape(c.Reason))
 	}
 	text := strings.TrimSuffix(b.String(), "\n")
 	if text == "" {
 		text = "No changes await your approval."
 	}
-	return []slack.Block{slack.NewHeaderBlock(plain("Changes awaiting approval")), slack.NewSectionBlock(mrkdwn(text), nil, nil)}, nil
+	return []slack.Block{blocks.Header("Changes awaiting approval"), blocks.Section(text)}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"opsbot/bot"
+	"opsbot/commands/actions"
+	"opsbot/integrations/sshexec"
 )
 
 // router wires the desk's commands, buttons and forms behind a role
@@ -146,5 +148,39 @@ func TestParseRequest(t *testing.T) {
 				t.Errorf("got %+v", r)
 			}
 		})
+	}
+}
+
+func TestApproverRoleFromConfigIsHonoured(t *testing.T) {
+	// given changes.approver_role: operator
+	e := newEnv(t, func(c *Config, _ *actions.Config, _ *sshexec.Config) { c.ApproverRole = "operator" })
+	ctx := context.Background()
+	r := router(t, e, map[string]bot.Role{"UOP": bot.RoleOperator, "URESP": bot.RoleResponder})
+	for _, cmd := range e.svc.Commands() {
+		if (cmd.Verb == "change approve" || cmd.Verb == "change reject") && cmd.Role != bot.RoleOperator {
+			t.Errorf("%s needs %s", cmd.Verb, cmd.Role)
+		}
+	}
+	e.request(t, "restart nginx on web-1 -- by command")
+	e.request(t, "restart nginx on web-1 -- by button")
+	// when a responder tries, the route refuses
+	if _, err := r.Dispatch(ctx, &bot.Request{UserID: "URESP", Text: "change approve CHG-1"}); bot.ErrorCode(err) != bot.CodeForbidden {
+		t.Errorf("responder: %v", err)
+	}
+	// then an operator approves by command and by button
+	rep, err := r.Dispatch(ctx, &bot.Request{UserID: "UOP", Text: "change approve CHG-1"})
+	if err != nil || !strings.Contains(rep.Text, "it ran: succeeded") {
+		t.Fatalf("command: %+v %v", rep, err)
+	}
+	rep, err = r.Dispatch(ctx, &bot.Request{UserID: "UOP", Action: &bot.Action{ID: "change.approve", Value: "CHG-2"}})
+	if err != nil || !strings.Contains(rep.Text, "it ran: succeeded") {
+		t.Fatalf("button: %+v %v", rep, err)
+	}
+	// and with approver_role: admin, an approver cannot
+	e2 := newEnv(t, func(c *Config, _ *actions.Config, _ *sshexec.Config) { c.ApproverRole = "admin" })
+	e2.request(t, "restart nginx on web-1 -- admins only")
+	r2 := router(t, e2, map[string]bot.Role{"UBOB": bot.RoleApprover})
+	if _, err := r2.Dispatch(ctx, &bot.Request{UserID: "UBOB", Action: &bot.Action{ID: "change.approve", Value: "CHG-1"}}); bot.ErrorCode(err) != bot.CodeForbidden {
+		t.Errorf("approver under approver_role admin: %v", err)
 	}
 }

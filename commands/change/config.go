@@ -171,10 +171,6 @@ func (c Config) compile() (*policy, []error) {
 
 // frozen returns the name of the freeze now falls in, or "".
 func (p *policy) frozen(now time.Time) string {
-	for _, f := range p.freezes {
-		if f.sched != nil && f.active(now) {
-			return f.name
-		}
-	}
-	return ""
+	name, _ := p.frozenAt(now)
+	return name
 }

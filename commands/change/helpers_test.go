@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
@@ -25,7 +26,11 @@ import (
 	"opsbot/jobs/loop"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// Tests that stop Redis would print go-redis' line per failed dial.
+	redis.SetLogger(redisstore.QuietDialLogger{W: os.Stderr})
+	goleak.VerifyTestMain(m)
+}
 
 // fakeChat records what the desk posts, updates and uploads.
 type fakeChat struct {
@@ -145,6 +150,8 @@ type env struct {
 	store *redisstore.Store
 	// reg holds the desk's metrics.
 	reg *prometheus.Registry
+	// redis is the server behind store, to stop and restart.
+	redis *redistest.Server
 }
 
 // systemctl is a unit-like fake: restart stops the unit's process (a
@@ -159,6 +166,8 @@ restart)
   echo $! > "$dir/$2.pid"
   echo "restarted $2 (pid $!)";;
 hang) sleep 30;;
+slow) touch "$dir/slow.started"; sleep 2; echo "slow work done";;
+shout) echo "<!here> & <https://evil.example|x>";;
 spew) i=0; while [ $i -lt 400 ]; do echo "line $i of a long report"; i=$((i+1)); done;;
 *) echo "unknown verb $1" >&2; exit 2;;
 esac
@@ -181,6 +190,8 @@ func newEnv(t *testing.T, opts ...option) *env {
 			"restart": {Argv: []string{path, "restart", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "high", Approval: map[string]bool{"*": true}},
 			"hang":    {Argv: []string{path, "hang"}, Risk: "low"},
 			"spew":    {Argv: []string{path, "spew"}, Risk: "low"},
+			"slow":    {Argv: []string{path, "slow"}, Risk: "low"},
+			"shout":   {Argv: []string{path, "shout"}, Risk: "low"},
 		},
 	}
 	for i, h := range srv.Hosts() {
@@ -201,7 +212,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	}
 	t.Cleanup(func() { ex.Close() })
 	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat,
-		reg: prometheus.NewRegistry()}
+		reg: prometheus.NewRegistry(), redis: rs}
 	e.store = redisstore.New(rs.Client(t), "opsbot")
 	e.loop = e.newLoop(t)
 	e.svc, err = New(Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
@@ -218,8 +229,14 @@ func newEnv(t *testing.T, opts ...option) *env {
 	return e
 }
 
-// settle waits for the scheduled runs in flight, without closing the desk.
-func (e *env) settle() { e.svc.runs.wg.Wait() }
+// started reports whether the slow command has begun on a host.
+func (e *env) started(name string) bool {
+	_, err := os.Stat(e.ssh.HostDir() + "/" + name + ".started")
+	return err == nil
+}
+
+// settle waits for the runs in flight, without closing the desk.
+func (e *env) settle() { e.svc.runs.Wait() }
 
 // newLoop is a step loop on the env's Redis and clock, like another
 // replica's; the desk's steps must be registered on it to run.

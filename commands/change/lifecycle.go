@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // Submit records a change request and posts it with its plan and buttons.
@@ -33,7 +34,7 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 		detail = c.title() + " at " + c.windowText() + " — " + d.Reason
 	}
 	s.record(ctx, d.Requester, "change.request", detail, "ok")
-	ts, err := s.d.Chat.Post(ctx, c.message(s.pol.approvals))
+	ts, err := s.d.Chat.Post(ctx, s.message(c))
 	if err != nil {
 		return nil, fmt.Errorf("post %s: %w", c.ID, err)
 	}
@@ -52,7 +53,7 @@ func (s *Service) refresh(ctx context.Context, id string) *Change {
 		return nil
 	}
 	if c.TS != "" {
-		if err := s.d.Chat.Update(ctx, c.Channel, c.TS, c.message(s.pol.approvals)); err != nil {
+		if err := s.d.Chat.Update(ctx, c.Channel, c.TS, s.message(c)); err != nil {
 			s.log.Warn("update change message", "change", id, "err", err)
 		}
 	}
@@ -94,15 +95,17 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 		return "", err
 	}
 	needed := s.pol.approvals
-	if emergency != "" {
-		needed = 1 // an admin's emergency approval is final
-	}
 	now := s.now()
+	a := Approval{User: user, At: now, Emergency: emergency}
+	if emergency != "" {
+		needed = 1 // an admin's emergency approval is final, for a run inside this freeze
+		a.Freeze, a.FrozenUntil = s.pol.frozenAt(now)
+	}
 	due := now // when the run should start; the stalled sweep looks after it
 	if c.scheduled() && now.Before(c.WindowStart) {
 		due = c.WindowStart
 	}
-	out, n, err := s.st.approve(ctx, c.ID, Approval{User: user, At: now, Emergency: emergency}, needed, now, due)
+	out, n, err := s.st.approve(ctx, c.ID, a, needed, now, due)
 	if err != nil {
 		return "", bot.Unavailable("the state store", err)
 	}
@@ -114,16 +117,26 @@ func (s *Service) Approve(ctx context.Context, id, user string, role bot.Role, e
 	case "approved":
 		s.met.event(StateApproved)
 		s.record(ctx, user, "change.approve", detail+" (final)", "ok")
+		final, err := s.st.get(ctx, c.ID) // with every approval, as the run needs them
+		if err != nil {
+			return "", s.startFailed(ctx, c, user, err)
+		}
+		c = final
 		if c.scheduled() && s.now().Before(c.WindowStart) {
 			if err := s.schedule(ctx, c); err != nil {
 				s.log.Error("schedule change run", "change", c.ID, "err", err)
 				return "", bot.Errorf(bot.CodeUnavailable, "%s is approved but its run could not be scheduled (the state store failed); the change sweep will start it within about two minutes of its window's start, or cancel it", c.ID)
 			}
 			s.refresh(ctx, c.ID)
-			return fmt.Sprintf("You approved %s; it will run at the start of its window, %s.", c.ID, c.windowText()), nil
+			return fmt.Sprintf("You approved %s; it will run at the start of its window, %s.%s", c.ID, c.windowText(), s.freezeAhead(c)), nil
 		}
-		res := s.execute(ctx, c.ID)
-		return fmt.Sprintf("You approved %s; it ran: %s.", c.ID, res), nil
+		if ok, err := s.checkFreeze(ctx, c, s.now()); err != nil {
+			return "", s.startFailed(ctx, c, user, err)
+		} else if !ok {
+			s.refresh(ctx, c.ID)
+			return fmt.Sprintf("You approved %s, but a freeze holds back its run; its thread says until when.", c.ID), nil
+		}
+		return s.runNow(ctx, c, user)
 	case "duplicate":
 		return "", bot.Errorf(bot.CodeConflict, "you already approved %s", c.ID)
 	case "expired":
@@ -154,9 +167,16 @@ func (s *Service) checkApprover(ctx context.Context, c *Change, user string, rol
 	if role < s.pol.approverRole {
 		return bot.Errorf(bot.CodeForbidden, "approving changes needs the %s role; you have %s", s.pol.approverRole, role)
 	}
-	if name := s.pol.frozen(s.now()); name != "" {
+	now := s.now()
+	if name, until := s.pol.frozenAt(now); name != "" {
 		if role < bot.RoleAdmin || emergency == "" {
 			return bot.Errorf(bot.CodeForbidden, "changes are frozen (%s); only an admin may approve, as an emergency: `change approve %s emergency: <reason>`", name, c.ID)
+		}
+		if c.scheduled() && !c.WindowStart.Before(until) {
+			// The emergency is this freeze's: a run after it would go
+			// ahead on one approval where the policy asks for more.
+			return bot.Errorf(bot.CodeForbidden, "an emergency approval covers only a run during this freeze (%s, until %s), and %s's window opens after it, at %s; approve it once the freeze is over (it needs %d approval%s)",
+				name, s.clock(until), c.ID, s.clock(c.WindowStart), s.pol.approvals, plural(s.pol.approvals))
 		}
 	} else if emergency != "" {
 		// Outside a freeze there is nothing to override: an emergency
@@ -168,6 +188,19 @@ func (s *Service) checkApprover(ctx context.Context, c *Change, user string, rol
 			c.ID, s.pol.approvals, plural(s.pol.approvals))
 	}
 	return nil
+}
+
+// freezeAhead warns the approver of a change scheduled for a window that
+// starts in a freeze its approvals do not cover.
+func (s *Service) freezeAhead(c *Change) string {
+	chk := s.mayStart(c, c.WindowStart)
+	switch {
+	case chk.run:
+		return ""
+	case chk.expire != "":
+		return fmt.Sprintf(" Note: its window falls in freeze %q, which lasts past its end, so it will expire without running; request it for a later window.", chk.freeze)
+	}
+	return fmt.Sprintf(" Note: its window starts in freeze %q; it will wait for the freeze to end at %s and run then, inside its window.", chk.freeze, s.clock(chk.until))
 }
 
 // Reject turns id down with a reason.
@@ -185,31 +218,36 @@ func (s *Service) Reject(ctx context.Context, id, user string, role bot.Role, re
 	return s.close(ctx, c, user, StateRejected, "change.reject", c.ID+" — "+reason, "reject_reason", reason)
 }
 
-// Cancel withdraws id; only its requester or an admin may. A change
-// approved for a window that has not started yet may still be cancelled.
+// Cancel withdraws id; only its requester or an admin may. An approved
+// change whose run has not started yet (its window has not come, a freeze
+// holds it, or the state store failed at its start) may still be cancelled.
 func (s *Service) Cancel(ctx context.Context, id, user string, role bot.Role) (string, error) {
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	if user != c.Requester && role < bot.RoleAdmin {
-		return "", bot.Errorf(bot.CodeForbidden, "only <@%s>, who requested %s, or an admin may cancel it", c.Requester, c.ID)
+		return "", bot.Errorf(bot.CodeForbidden, "only %s, who requested %s, or an admin may cancel it", blocks.Mention(c.Requester), c.ID)
 	}
-	if c.State == StateApproved && c.scheduled() {
-		ok, cur, err := s.st.transition(ctx, c.ID, StateApproved, StateCancelled, "decided_by", user)
+	if c.State == StateApproved {
+		ok, cur, err := s.st.transition(ctx, c.ID, StateApproved, StateCancelled, "decided_by", user, "hold", "")
 		if err != nil {
 			return "", bot.Unavailable("the state store", err)
 		}
 		if !ok {
 			return "", bot.Errorf(bot.CodeConflict, "%s is already %s", c.ID, cur)
 		}
-		if s.d.Steps != nil { // without a loop nothing was scheduled
+		if c.scheduled() && s.d.Steps != nil { // without a loop nothing was scheduled
 			if err := s.d.Steps.Cancel(ctx, stepRun, c.ID); err != nil {
 				s.log.Warn("cancel scheduled change run", "change", c.ID, "err", err) // the step finds it cancelled
 			}
 		}
 		s.met.event(StateCancelled)
-		s.record(ctx, user, "change.cancel", c.ID+" (approved, before its window)", "ok")
+		detail := c.ID + " (approved, before its run)"
+		if c.scheduled() {
+			detail = c.ID + " (approved, before its window)"
+		}
+		s.record(ctx, user, "change.cancel", detail, "ok")
 		s.refresh(ctx, c.ID)
 		return fmt.Sprintf("%s is cancelled; it will not run.", c.ID), nil
 	}

@@ -7,12 +7,13 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 func input(id, label, hint string, multiline bool) *slack.InputBlock {
-	el := slack.NewPlainTextInputBlockElement(plain(hint), id)
+	el := slack.NewPlainTextInputBlockElement(blocks.Plain(blocks.PlainCut(hint, blocks.MaxPlaceholder)), id)
 	el.Multiline = multiline
-	return slack.NewInputBlock(id, plain(label), nil, el)
+	return slack.NewInputBlock(id, blocks.Plain(blocks.PlainCut(label, blocks.MaxInputLabel)), nil, el)
 }
 
 func optional(b *slack.InputBlock) *slack.InputBlock {
@@ -31,7 +32,7 @@ func field(err error, window string) string {
 
 func (s *Service) handleNew(context.Context, *bot.Request) (*bot.Reply, error) {
 	return &bot.Reply{View: &slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: "change.new", Title: plain("Request a change"), Submit: plain("Request"), Close: plain("Cancel"),
+		Type: slack.VTModal, CallbackID: "change.new", Title: blocks.ViewTitle("Request a change"), Submit: blocks.ViewTitle("Request"), Close: blocks.ViewTitle("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			input("action", "Action and values", "restart nginx", false),
 			input("target", "Hosts", "a host, a group or labels like role=web,env=prod", false),
@@ -66,7 +67,7 @@ func (s *Service) submitNew(ctx context.Context, req *bot.Request) (*bot.Reply, 
 
 func rejectModal(id string) *slack.ModalViewRequest {
 	return &slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: "change.reject", Title: plain("Reject " + id), Submit: plain("Reject"), Close: plain("Cancel"),
+		Type: slack.VTModal, CallbackID: "change.reject", Title: blocks.ViewTitle("Reject " + id), Submit: blocks.ViewTitle("Reject"), Close: blocks.ViewTitle("Cancel"),
 		PrivateMetadata: id,
 		Blocks:          slack.Blocks{BlockSet: []slack.Block{input("reason", "Why?", "what is wrong with the change", true)}},
 	}

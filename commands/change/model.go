@@ -55,6 +55,13 @@ type Change struct {
 	Approved time.Time `json:"-"`
 	// Started is when the run began (zero before).
 	Started time.Time `json:"-"`
+	// Hold names the freeze an approved change waits out, and HoldUntil
+	// when that freeze ends; empty when it is not held.
+	Hold      string    `json:"-"`
+	HoldUntil time.Time `json:"-"`
+	// StartError says why the final approval could not start the run
+	// (the state store failed), for the sweep that starts it later.
+	StartError string `json:"-"`
 }
 
 // Approval is one approver's decision.
@@ -63,6 +70,11 @@ type Approval struct {
 	At   time.Time `json:"at"`
 	// Emergency is the reason given for approving during a freeze.
 	Emergency string `json:"emergency,omitempty"`
+	// Freeze and FrozenUntil name the freeze an emergency approval was
+	// given in and when it ends: the approval covers only a run that
+	// starts before then.
+	Freeze      string    `json:"freeze,omitempty"`
+	FrozenUntil time.Time `json:"frozen_until,omitzero"`
 }
 
 // Draft is what a request starts from.
@@ -83,6 +95,16 @@ func (c *Change) open() bool { return c.State == StateRequested }
 
 // scheduled reports whether the change has a window.
 func (c *Change) scheduled() bool { return !c.WindowStart.IsZero() }
+
+// emergency returns the emergency approval of c, if it has one.
+func (c *Change) emergency() (Approval, bool) {
+	for _, a := range c.Approvals {
+		if a.Emergency != "" {
+			return a, true
+		}
+	}
+	return Approval{}, false
+}
 
 // approvedBy reports whether user already approved.
 func (c *Change) approvedBy(user string) bool {

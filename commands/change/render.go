@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/sshexec"
 )
 
@@ -20,14 +21,8 @@ var stateIcon = map[string]string{
 	StateSucceeded: ":large_green_circle:", StateFailed: ":red_circle:", StatePartiallyFailed: ":large_orange_circle:",
 }
 
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
-// title is "CHG-7 restart unit=nginx on web (3 hosts)".
+// title is "CHG-7 restart unit=nginx on web (3 hosts)", as typed: escape
+// it for Slack text.
 func (c *Change) title() string {
 	return fmt.Sprintf("%s %s on %s (%d host%s)", c.ID, c.describe(), c.Selector, len(c.Hosts), plural(len(c.Hosts)))
 }
@@ -47,7 +42,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// windowText is the change's window in the zone it was requested in.
+// windowText is the change's window in the zone it was requested in, as
+// plain text for replies, results and the audit trail.
 func (c *Change) windowText() string {
 	loc, err := time.LoadLocation(c.Zone)
 	if err != nil {
@@ -57,44 +53,59 @@ func (c *Change) windowText() string {
 }
 
 // whenText is the Window field: when the change runs and until when it
-// may be approved.
-func (c *Change) whenText() string {
+// may be approved, with times every reader sees in their own zone (the
+// fallback in loc).
+func (c *Change) whenText(loc *time.Location) string {
 	if !c.scheduled() {
-		return "runs at once on final approval; expires " + c.Expires.UTC().Format("2006-01-02 15:04 MST")
+		return "runs at once on final approval; expires " + blocks.Date(c.Expires, loc)
 	}
+	window := blocks.Date(c.WindowStart, loc) + " – " + blocks.Date(c.WindowEnd, loc)
 	switch c.State {
 	case StateRequested:
-		return c.windowText() + "; runs at its start once approved (approvable until its end)"
+		return window + "; runs at its start once approved (approvable until its end)"
 	case StateApproved:
-		return c.windowText() + "; approved, runs at its start"
+		if c.Hold != "" {
+			return window + "; approved, waits for freeze " + blocks.Escape(c.Hold) + " to end at " + blocks.Date(c.HoldUntil, loc)
+		}
+		return window + "; approved, runs at its start"
 	}
-	return c.windowText()
+	return window
 }
 
-// message renders the change's one message in the changes channel.
-func (c *Change) message(needed int) bot.Message {
+// message renders c's one message in the changes channel with the
+// desk's policy.
+func (s *Service) message(c *Change) bot.Message { return c.message(s.pol.approvals, s.pol.loc) }
+
+// message renders the change's one message; times fall back to loc.
+// Everything that came from people or hosts is escaped.
+func (c *Change) message(needed int, loc *time.Location) bot.Message {
 	state := stateIcon[c.State] + " *" + strings.ReplaceAll(c.State, "_", " ") + "*"
 	if c.Progress != "" && c.State == StateRunning {
-		state += " · " + c.Progress
+		state += " · " + blocks.Escape(c.Progress)
 	}
-	fields := []*slack.TextBlockObject{
-		mrkdwn("*State*\n" + state),
-		mrkdwn("*Risk*\n" + c.Risk),
-		mrkdwn("*Requested by*\n<@" + c.Requester + ">"),
-		mrkdwn("*Window*\n" + c.whenText()),
+	if c.State == StateApproved && c.Hold != "" && !c.scheduled() {
+		state += " · waits for freeze " + blocks.Escape(c.Hold) + " to end at " + blocks.Date(c.HoldUntil, loc)
 	}
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(c.title())),
-		slack.NewSectionBlock(mrkdwn("*Reason:* "+escape(c.Reason)), fields, nil),
-		slack.NewSectionBlock(mrkdwn("*Plan* (exact command per host):\n```"+c.planText()+"```"), nil, nil),
+	head := blocks.Fields(
+		"*State*\n"+state,
+		"*Risk*\n"+blocks.Escape(c.Risk),
+		"*Requested by*\n"+blocks.Mention(c.Requester),
+		"*Window*\n"+c.whenText(loc),
+	)
+	head.Text = blocks.Mrkdwn(blocks.Cut("*Reason:* "+blocks.Escape(c.Reason), blocks.MaxSectionText))
+	const planHead = "*Plan* (exact command per host):\n"
+	list := []slack.Block{
+		blocks.Header(c.title()),
+		head,
+		blocks.Section(planHead + blocks.Code(c.planText(), blocks.MaxSectionText-len(planHead))),
 	}
 	var notes []string
 	if len(c.Approvals) > 0 || c.State == StateRequested {
 		var who []string
 		for _, a := range c.Approvals {
-			w := "<@" + a.User + ">"
+			w := blocks.Mention(a.User)
 			if a.Emergency != "" {
-				w += " (emergency: " + escape(a.Emergency) + ")"
+				w += " (emergency: " + blocks.Escape(a.Emergency) + ")"
 			}
 			who = append(who, w)
 		}
@@ -106,31 +117,30 @@ func (c *Change) message(needed int) bot.Message {
 	}
 	switch c.State {
 	case StateRejected:
-		notes = append(notes, "Rejected by <@"+c.DecidedBy+">: "+escape(c.RejectReason))
+		notes = append(notes, "Rejected by "+blocks.Mention(c.DecidedBy)+": "+blocks.Escape(c.RejectReason))
 	case StateCancelled:
-		notes = append(notes, "Cancelled by <@"+c.DecidedBy+">")
+		notes = append(notes, "Cancelled by "+blocks.Mention(c.DecidedBy))
 	case StateExpired:
 		if c.Result == "" {
 			notes = append(notes, "Expired without enough approvals")
 		}
 	}
 	if c.Result != "" {
-		notes = append(notes, "Result: "+c.Result)
+		notes = append(notes, "Result: "+blocks.Escape(c.Result))
 	}
 	if len(notes) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(notes, " · "))))
+		list = append(list, blocks.Context(strings.Join(notes, " · ")))
 	}
 	if c.open() {
-		approve := slack.NewButtonBlockElement("change.approve", c.ID, plain("Approve"))
-		approve.Style = slack.StylePrimary
-		reject := slack.NewButtonBlockElement("change.reject", c.ID, plain("Reject"))
-		reject.Style = slack.StyleDanger
-		blocks = append(blocks, slack.NewActionBlock("change:"+c.ID, approve, reject))
+		list = append(list, blocks.Actions("change:"+c.ID,
+			blocks.Button("change.approve", "Approve", c.ID, slack.StylePrimary),
+			blocks.Button("change.reject", "Reject", c.ID, slack.StyleDanger)))
 	}
-	return bot.Message{Channel: c.Channel, Text: c.title() + ": " + c.State, Blocks: blocks}
+	return bot.Message{Channel: c.Channel, Text: blocks.Escape(c.title()) + ": " + c.State, Blocks: list}
 }
 
-// planText is one line per host: "web-1: sudo systemctl restart nginx".
+// planText is one line per host: "web-1: sudo systemctl restart nginx",
+// as plain text (blocks.Code escapes it).
 func (c *Change) planText() string {
 	line := sshexec.CommandLine(c.Argv)
 	var b strings.Builder
@@ -141,10 +151,5 @@ func (c *Change) planText() string {
 		}
 		fmt.Fprintf(&b, "%s (%s): %s\n", h.Name, h.Env, line)
 	}
-	return strings.TrimSuffix(strings.ReplaceAll(b.String(), "```", "'''"), "\n")
-}
-
-// escape keeps user text from forming Slack links or mentions.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -1,9 +1,18 @@
 package change
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/slack-go/slack"
+
+	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/bot/golden"
 	"opsbot/commands/actions"
 )
@@ -38,9 +47,128 @@ func TestMessageGolden(t *testing.T) {
 	missed.State = StateExpired
 	missed.WindowStart, missed.WindowEnd, missed.Zone = scheduled.WindowStart, scheduled.WindowEnd, "UTC"
 	missed.Result = "window missed: opsbot was not running during 2026-03-05 02:05–03:05 UTC; request it again"
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, c := range map[string]*Change{"requested": requested, "running": running, "succeeded": succeeded, "scheduled": scheduled, "missed": missed} {
 		t.Run(name, func(t *testing.T) {
-			golden.AssertJSON(t, "TestMessageGolden/"+name+".json", c.message(1))
+			loc := time.UTC
+			if c.Zone == "Europe/Berlin" {
+				loc = berlin // the desk's zone when it was requested
+			}
+			golden.AssertJSON(t, "TestMessageGolden/"+name+".json", c.message(1, loc))
 		})
+	}
+}
+
+// inert fails the test when Slack text s could form markup other than
+// opsbot's own mentions and dates: every < must open one of those, and
+// every & must be an entity.
+func inert(t *testing.T, where, s string) {
+	t.Helper()
+	for i := strings.IndexByte(s, '<'); i >= 0; i = next(s, i+1, '<') {
+		if !strings.HasPrefix(s[i:], "<@U") && !strings.HasPrefix(s[i:], "<!date^") && !strings.HasPrefix(s[i:], "<#C") {
+			t.Errorf("%s: live markup at %q", where, s[i:min(len(s), i+30)])
+		}
+	}
+	for i := strings.IndexByte(s, '&'); i >= 0; i = next(s, i+1, '&') {
+		if !strings.HasPrefix(s[i:], "&amp;") && !strings.HasPrefix(s[i:], "&lt;") && !strings.HasPrefix(s[i:], "&gt;") {
+			t.Errorf("%s: bare & at %q", where, s[i:min(len(s), i+30)])
+		}
+	}
+}
+
+func next(s string, from int, b byte) int {
+	if j := strings.IndexByte(s[from:], b); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// inertBlocks checks every mrkdwn text in blocks (plain_text is never
+// parsed by Slack).
+func inertBlocks(t *testing.T, where string, blocks any) {
+	t.Helper()
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "mrkdwn" {
+				text, _ := x["text"].(string)
+				inert(t, where, text)
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	walk(v)
+}
+
+const hostile = "<!channel> & <https://evil.example|x>"
+
+func TestChangeCardHasNothingLive(t *testing.T) {
+	// given a change whose text from people holds mentions, links and &
+	for _, state := range []string{StateRequested, StateRunning, StateRejected, StateFailed} {
+		c := goldenChange()
+		c.Reason, c.Selector, c.Values = hostile, "<https://evil.example|x>", map[string]string{"unit": "<!channel>"}
+		c.Risk, c.State, c.Progress, c.RejectReason, c.Result, c.DecidedBy = "high & <!here>", state, hostile, hostile, hostile, "UBOB"
+		c.Approvals = []Approval{{User: "UBOB", Emergency: hostile}}
+		// when it is rendered, then none of it is live markup
+		m := c.message(2, time.UTC)
+		inert(t, state+" text", m.Text)
+		inertBlocks(t, state, m.Blocks)
+		if h := m.Blocks[0].(*slack.HeaderBlock); utf8.RuneCountInString(h.Text.Text) > blocks.MaxHeader {
+			t.Errorf("header of %d characters", utf8.RuneCountInString(h.Text.Text))
+		}
+	}
+	long := goldenChange()
+	long.Selector = strings.Repeat("web-", 100)
+	if h := long.message(1, time.UTC).Blocks[0].(*slack.HeaderBlock); utf8.RuneCountInString(h.Text.Text) != blocks.MaxHeader {
+		t.Errorf("long header cut to %d, want %d", utf8.RuneCountInString(h.Text.Text), blocks.MaxHeader)
+	}
+}
+
+func TestChangeRunPostsNothingLive(t *testing.T) {
+	// given a request whose reason holds mentions and links, for a command
+	// whose output holds them too
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.request(t, "shout on web-1 -- "+hostile)
+	home, err := e.svc.HomeSection(ctx, "UBOB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inertBlocks(t, "home", home)
+	rep, err := router(t, e, map[string]bot.Role{"UBOB": bot.RoleViewer}).Dispatch(ctx, &bot.Request{UserID: "UBOB", Text: "change list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inert(t, "list", rep.Text)
+	// when it runs
+	if _, err := e.svc.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, ""); err != nil {
+		t.Fatal(err)
+	}
+	// then the card, its updates and its thread hold none of it live
+	th := e.chat.thread(c.TS)
+	if !strings.Contains(th, "&lt;!here&gt; &amp; &lt;https://evil.example|x&gt;") {
+		t.Errorf("the output is not in the thread as text:\n%s", th)
+	}
+	for i, p := range append(append([]bot.Message{}, e.chat.posts...), e.chat.updates...) {
+		inert(t, fmt.Sprintf("message %d text", i), p.Text)
+		inertBlocks(t, fmt.Sprintf("message %d", i), p.Blocks)
 	}
 }

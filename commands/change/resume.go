@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"opsbot/bot/blocks"
 )
 
 // stalledAfter is how long past its due time an approved change may wait
@@ -54,42 +56,62 @@ func (s *Service) SweepStalled(ctx context.Context) (int, error) {
 }
 
 // takeUp starts or expires stalled c; it reports whether it did either
-// (false when another caller claimed it first).
+// (false when another caller claimed it first, or a freeze holds it).
 func (s *Service) takeUp(ctx context.Context, c *Change, now time.Time) (bool, error) {
-	if c.scheduled() {
-		if !now.Before(c.WindowEnd) {
-			return true, s.expireMissed(ctx, c)
+	if c.scheduled() && !now.Before(c.WindowEnd) {
+		return true, s.expireMissed(ctx, c)
+	}
+	why := s.whyUnstarted(c)
+	approvedAt := s.clock(c.Approved)
+	if !c.scheduled() && now.Sub(c.Approved) > s.pol.expiry {
+		cause := "opsbot stopped before starting it"
+		if why != "" {
+			cause = "its run could not be started then (" + why + ")"
 		}
-		note := fmt.Sprintf("Resuming %s after a restart: its run did not start when its window opened (opsbot was down, or could not schedule it). Starting it now, inside its window %s.",
+		return s.expireApproved(ctx, c, fmt.Sprintf("not run: approved at %s, but %s, and an approval older than %s is not acted on unattended; request it again",
+			approvedAt, cause, s.pol.expiry), true)
+	}
+	if ok, err := s.checkFreeze(ctx, c, now); !ok || err != nil {
+		return false, err
+	}
+	var note string
+	switch {
+	case c.Hold != "":
+		note = fmt.Sprintf("Freeze %q is over; starting %s now.", blocks.Escape(c.Hold), c.ID)
+		if c.scheduled() {
+			note = fmt.Sprintf("Freeze %q is over; starting %s now, inside its window %s.", blocks.Escape(c.Hold), c.ID, c.windowText())
+		}
+	case why != "":
+		note = fmt.Sprintf("Starting %s now: its run could not be started at its final approval at %s (%s).", c.ID, approvedAt, blocks.Escape(why))
+	case c.scheduled():
+		note = fmt.Sprintf("Resuming %s after a restart: its run did not start when its window opened (opsbot was down, or could not schedule it). Starting it now, inside its window %s.",
 			c.ID, c.windowText())
-		return s.resume(ctx, c, note)
+	default:
+		note = fmt.Sprintf("Resuming %s after a restart: it was approved at %s but its run never started (opsbot stopped in between). Starting it now.", c.ID, approvedAt)
 	}
-	approvedAt := c.Approved.UTC().Format("2006-01-02 15:04 MST")
-	if now.Sub(c.Approved) > s.pol.expiry {
-		why := fmt.Sprintf("not run: approved at %s, but opsbot stopped before starting it, and an approval older than %s is not acted on unattended; request it again",
-			approvedAt, s.pol.expiry)
-		ok, _, err := s.st.transition(ctx, c.ID, StateApproved, StateExpired, "result", why)
-		if err != nil || !ok {
-			return false, err
-		}
-		s.met.event(StateExpired)
-		s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
-		s.thread(ctx, c, c.ID+" was "+why+".")
-		s.refresh(ctx, c.ID)
-		return true, nil
-	}
-	note := fmt.Sprintf("Resuming %s after a restart: it was approved at %s but its run never started (opsbot stopped in between). Starting it now.", c.ID, approvedAt)
 	return s.resume(ctx, c, note)
+}
+
+// whyUnstarted is why c's final approval could not start its run, when
+// known (in Redis, or to this replica).
+func (s *Service) whyUnstarted(c *Change) string {
+	if c.StartError != "" {
+		return c.StartError
+	}
+	if v, ok := s.unstarted.Load(c.ID); ok {
+		return v.(string)
+	}
+	return ""
 }
 
 // resume claims and starts c in the background with note in its thread.
 func (s *Service) resume(ctx context.Context, c *Change, note string) (bool, error) {
-	ok, err := s.startBeside(ctx, c, note)
+	done, err := s.start(ctx, c, note)
 	if err != nil {
 		return false, fmt.Errorf("resume %s: %w", c.ID, err)
 	}
-	if ok {
+	if done != nil {
 		s.record(ctx, "", "change.resume", c.ID+": its run had not started", "ok")
 	}
-	return ok, nil
+	return done != nil, nil
 }

@@ -59,7 +59,7 @@ func TestSweepResumesAChangeApprovedBeforeACrashOnce(t *testing.T) {
 	other := e.replica(t, e.loop)
 	started := sweepAtOnce(t, e.svc, other, e.svc, other)
 	e.settle()
-	other.runs.wg.Wait()
+	other.runs.Wait()
 	got, _ := e.svc.st.get(ctx, c.ID)
 	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
 		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started, got.State, e.runner.calls.Load(), e.calls(t))
@@ -114,7 +114,7 @@ func TestSweepRunsAWindowWhoseSchedulingFailedOnce(t *testing.T) {
 	// then a minute into the window two replicas' sweeps run it once
 	e.clock.Add(30 * time.Second)
 	started := sweepAtOnce(t, desk, e.svc, desk, e.svc)
-	desk.runs.wg.Wait()
+	desk.runs.Wait()
 	e.settle()
 	got, _ := e.svc.st.get(ctx, c.ID)
 	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {

@@ -60,6 +60,9 @@ type Deps struct {
 	Log   *slog.Logger
 	// Metrics registers the desk's metrics; nil leaves them unregistered.
 	Metrics prometheus.Registerer
+	// Panics recovers a run that panics ("change.run"); nil still
+	// recovers, logging to slog's default logger.
+	Panics *bot.Panics
 }
 
 // Service is the change desk.
@@ -69,36 +72,16 @@ type Service struct {
 	pol *policy
 	log *slog.Logger
 	met *metrics
-	// runs are the scheduled runs in flight, started by the step loop.
-	runs flights
-}
-
-// flights counts runs in flight; once closed it starts no more.
-type flights struct {
-	mu     sync.Mutex
-	closed bool
-	n      int // in flight, for the log at shutdown
-	wg     sync.WaitGroup
-}
-
-// enter reports whether a run may start, counting it if so; each true
-// must be followed by exactly one done.
-func (f *flights) enter() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return false
-	}
-	f.n++
-	f.wg.Add(1)
-	return true
-}
-
-func (f *flights) done() {
-	f.mu.Lock()
-	f.n--
-	f.mu.Unlock()
-	f.wg.Done()
+	// runs are the runs in flight, whoever started them (a final
+	// approval, the step loop, the sweep); a stop waits for them.
+	runs actions.Runs
+	// life ends when the desk stops: background writes that wait for
+	// Redis give up then.
+	life context.Context
+	stop context.CancelFunc
+	// unstarted remembers why a final approval could not start its run
+	// (change id → reason), for the sweep, until the reason is in Redis.
+	unstarted sync.Map
 }
 
 // New checks cfg and returns the desk, registering its metrics.
@@ -118,25 +101,29 @@ func New(d Deps, cfg Config) (*Service, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	st := newStore(d.Store)
-	return &Service{d: d, st: st, pol: pol, log: log, met: newMetrics(d.Metrics, st, log)}, nil
+	life, stop := context.WithCancel(context.Background())
+	return &Service{d: d, st: st, pol: pol, log: log, met: newMetrics(d.Metrics, st, log), life: life, stop: stop}, nil
 }
 
 func (s *Service) now() time.Time { return s.d.Clock() }
 
-// Wait stops starting scheduled runs (a step due meanwhile is retried by
-// the loop, after a restart if need be) and blocks until those in flight
-// have finished; the app calls it when it stops.
+// Wait stops starting runs (a step due meanwhile is retried by the loop,
+// after a restart if need be; an approval's run is left to the sweep) and
+// blocks until those in flight have finished, each bounded by
+// run_timeout; the app calls it when it stops.
 func (s *Service) Wait() {
-	s.runs.mu.Lock()
-	s.runs.closed = true
-	n := s.runs.n
-	s.runs.mu.Unlock()
+	n := s.runs.Close()
+	s.stop()
 	if n > 0 {
 		// Without a word a stopping opsbot would seem hung.
-		s.log.Warn("waiting for scheduled change runs to finish before stopping", "runs", n, "at_most", s.pol.runTimeout)
+		s.log.Warn("waiting for change runs to finish before stopping", "runs", n, "at_most", s.pol.runTimeout)
 	}
-	s.runs.wg.Wait()
+	s.runs.Wait()
 }
+
+// RunTimeout bounds one run over SSH (changes.run_timeout); the service
+// commands' direct runs are bounded by it too.
+func (s *Service) RunTimeout() time.Duration { return s.pol.runTimeout }
 
 func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {
 	if err := s.d.Audit.Record(ctx, audit.Entry{User: user, Action: action, Detail: detail, Outcome: outcome}); err != nil {

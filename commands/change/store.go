@@ -97,6 +97,10 @@ func (s *store) get(ctx context.Context, id string) (*Change, error) {
 	if sec, err := strconv.ParseInt(f["approved"], 10, 64); err == nil {
 		c.Approved = time.Unix(sec, 0)
 	}
+	c.Hold, c.StartError = f["hold"], f["start_error"]
+	if sec, err := strconv.ParseInt(f["hold_until"], 10, 64); err == nil && c.Hold != "" {
+		c.HoldUntil = time.Unix(sec, 0)
+	}
 	for _, v := range ap.Val() {
 		var a Approval
 		if json.Unmarshal([]byte(v), &a) == nil {
@@ -220,6 +224,15 @@ func (s *store) dueBy(ctx context.Context, t time.Time) ([]string, error) {
 func (s *store) unindex(ctx context.Context, id string) error {
 	if err := s.rdb.ZRem(ctx, s.approvedKey(), id).Err(); err != nil {
 		return fmt.Errorf("unindex %s: %w", id, err)
+	}
+	return nil
+}
+
+// reindex moves approved id's due time in the approved index to due (a
+// run held back by a freeze); it does nothing once id left the index.
+func (s *store) reindex(ctx context.Context, id string, due time.Time) error {
+	if err := s.rdb.ZAddXX(ctx, s.approvedKey(), redis.Z{Score: float64(due.Unix()), Member: id}).Err(); err != nil {
+		return fmt.Errorf("reindex %s: %w", id, err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // stepRun is the step-loop kind that runs an approved change at its window.
@@ -67,7 +68,8 @@ func (s *Service) Steps() map[string]func(ctx context.Context, id, payload strin
 // runAtWindow runs an approved change whose window has come. Of every
 // replica and retry reaching here, the approved→running transition lets
 // exactly one run it. A window that ended while opsbot was down is not
-// run late: the change expires as "window missed".
+// run late: the change expires as "window missed". A freeze holds the run
+// back (see mayStart).
 func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 	c, err := s.st.get(ctx, id)
 	if errors.Is(err, errNoChange) {
@@ -86,49 +88,75 @@ func (s *Service) runAtWindow(ctx context.Context, id, _ string) error {
 	if now.Before(c.WindowStart) {
 		return s.schedule(ctx, c) // early; come back at the start
 	}
-	_, err = s.startBeside(ctx, c, "")
-	return err
+	if ok, err := s.checkFreeze(ctx, c, now); !ok || err != nil {
+		return err
+	}
+	note := ""
+	if c.Hold != "" {
+		note = fmt.Sprintf("Freeze %q is over; starting %s now, inside its window %s.", blocks.Escape(c.Hold), c.ID, c.windowText())
+	}
+	_, err = s.start(ctx, c, note)
+	return err // stopping: the loop retries the step, after the restart
 }
 
 // expireMissed expires approved c whose window has ended: it is not run late.
 func (s *Service) expireMissed(ctx context.Context, c *Change) error {
-	why := "window missed: opsbot was not running during " + c.windowText() + "; request it again"
-	ok, _, err := s.st.transition(ctx, c.ID, StateApproved, StateExpired, "result", why)
-	if err != nil {
-		return err
-	}
-	if ok {
-		s.met.event(StateExpired)
-		s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
-		s.refresh(ctx, c.ID)
-	}
-	return nil
+	_, err := s.expireApproved(ctx, c, "window missed: opsbot was not running during "+c.windowText()+"; request it again", false)
+	return err
 }
 
-// startBeside claims approved c (approved→running, so of every caller
-// racing here exactly one wins) and runs it in the background; note, if
-// set, is posted in its thread first. It reports whether it started it.
-func (s *Service) startBeside(ctx context.Context, c *Change, note string) (bool, error) {
-	if !s.runs.enter() {
-		return false, errors.New("opsbot is stopping; the run starts when it is back")
-	}
-	ok, err := s.claim(ctx, c.ID)
+// expireApproved expires approved c with why as its result, saying so in
+// its thread when say is set; ok is false when c was no longer approved.
+func (s *Service) expireApproved(ctx context.Context, c *Change, why string, say bool) (bool, error) {
+	ok, _, err := s.st.transition(ctx, c.ID, StateApproved, StateExpired, "result", why, "hold", "")
 	if err != nil || !ok {
-		s.runs.done()
 		return false, err
 	}
-	// The run may outlast the step's or the sweep's lock and must not hold
-	// them up: it is bound by run_timeout instead, and waited for by Wait
-	// at shutdown. A stop mid-run is caught by SweepInterrupted.
-	go func() {
-		defer s.runs.done()
-		ctx := context.WithoutCancel(ctx)
-		if note != "" {
-			s.thread(ctx, c, note)
-		}
-		s.run(ctx, c.ID)
-	}()
+	s.met.event(StateExpired)
+	s.record(ctx, "", "change.expire", c.ID+": "+why, "ok")
+	if say {
+		s.thread(ctx, c, c.ID+" was "+blocks.Escape(why)+".")
+	}
+	s.refresh(ctx, c.ID)
 	return true, nil
+}
+
+// checkFreeze reports whether approved c's run may start at now. When a
+// freeze holds it back, the run waits for the freeze's end (the step and
+// the approved index move there, and the card and thread say so once) or
+// c expires, saying why; either way checkFreeze reports false.
+func (s *Service) checkFreeze(ctx context.Context, c *Change, now time.Time) (bool, error) {
+	chk := s.mayStart(c, now)
+	switch {
+	case chk.run:
+		return true, nil
+	case chk.expire != "":
+		_, err := s.expireApproved(ctx, c, chk.expire, true)
+		return false, err
+	}
+	if c.scheduled() && s.d.Steps != nil {
+		if err := s.d.Steps.Schedule(ctx, stepRun, c.ID, chk.until, ""); err != nil {
+			return false, err
+		}
+	}
+	if err := s.st.reindex(ctx, c.ID, chk.until); err != nil {
+		return false, err
+	}
+	if c.Hold == chk.freeze && c.HoldUntil.Equal(chk.until) {
+		return false, nil // said already
+	}
+	if err := s.st.setFields(ctx, c.ID, "hold", chk.freeze, "hold_until", chk.until.Unix()); err != nil {
+		return false, err
+	}
+	note := fmt.Sprintf("%s does not start yet: changes are frozen (freeze %q) until %s. It runs when the freeze ends.", c.ID, blocks.Escape(chk.freeze), s.clock(chk.until))
+	if c.scheduled() {
+		note = fmt.Sprintf("%s does not start yet: its window falls in freeze %q, which lasts until %s. It waits for the freeze to end and runs then, inside its window %s.",
+			c.ID, blocks.Escape(chk.freeze), s.clock(chk.until), c.windowText())
+	}
+	s.record(ctx, "", "change.hold", c.ID+": held by freeze "+chk.freeze+" until "+s.clock(chk.until), "ok")
+	s.thread(ctx, c, note)
+	s.refresh(ctx, c.ID)
+	return false, nil
 }
 
 // SweepInterrupted marks failed every change still running longer than

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
 )
@@ -24,8 +25,11 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 	if !c.WindowStart.Equal(start) || !c.WindowEnd.Equal(start.Add(30*time.Minute)) || !c.Expires.Equal(c.WindowEnd) {
 		t.Fatalf("window %s–%s, expires %s", c.WindowStart, c.WindowEnd, c.Expires)
 	}
-	if txt := blockText(e.chat.posts[0].Blocks); !strings.Contains(txt, "2026-03-04 12:00–12:30 CET; runs at its start once approved") {
-		t.Errorf("message does not show the window: %s", txt)
+	// The card shows the window as <!date> times, falling back to Berlin's.
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	window := blockText([]string{blocks.Date(start, berlin) + " – " + blocks.Date(start.Add(30*time.Minute), berlin) + "; runs at its start once approved"})
+	if txt := blockText(e.chat.posts[0].Blocks); !strings.Contains(txt, strings.Trim(window, `["]`)) || !strings.Contains(txt, "|2026-03-04 12:00 CET") {
+		t.Errorf("message does not show the window %s: %s", window, txt)
 	}
 	// when bob approves before the window
 	msg, err := e.svc.Approve(ctx, c.ID, "UBOB", bot.RoleApprover, "")
@@ -274,7 +278,7 @@ func TestStoppedDeskLeavesTheRunToTheNextStart(t *testing.T) {
 	if n, _ := l.Tick(ctx); n != 1 {
 		t.Fatalf("ran %d steps", n)
 	}
-	next.runs.wg.Wait()
+	next.runs.Wait()
 	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateSucceeded || e.runner.calls.Load() != 1 {
 		t.Errorf("state %s, runs %d", got.State, e.runner.calls.Load())
 	}

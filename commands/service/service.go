@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
+	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
 	"opsbot/commands/change"
 	"opsbot/integrations/sshexec"
@@ -69,7 +71,8 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// Deps are what the commands work with; all are required but Log.
+// Deps are what the commands work with; all are required but Log,
+// Panics and RunTimeout.
 type Deps struct {
 	Chat     actions.Chat
 	Runner   actions.Runner
@@ -78,6 +81,11 @@ type Deps struct {
 	Changes  Changes
 	Audit    Auditor
 	Log      *slog.Logger
+	// Panics recovers a run that panics ("service.run"); nil still recovers.
+	Panics *bot.Panics
+	// RunTimeout bounds one run (default 1h; opsbot gives it
+	// changes.run_timeout).
+	RunTimeout time.Duration
 }
 
 // Service holds the service commands.
@@ -85,6 +93,8 @@ type Service struct {
 	d   Deps
 	cfg Config
 	log *slog.Logger
+	// runs are the direct runs in flight; a stop waits for them.
+	runs actions.Runs
 }
 
 // New returns the commands' service.
@@ -96,6 +106,9 @@ func New(d Deps, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("service commands: chat, runner, resolver, actions, changes and audit are required")
 	}
 	cfg.applyDefaults()
+	if d.RunTimeout <= 0 {
+		d.RunTimeout = time.Hour
+	}
 	log := d.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -138,7 +151,7 @@ func (s *Service) handler(actionName string, oneHost bool) bot.Handler {
 			return nil, err
 		}
 		if oneHost && len(hosts) != 1 {
-			return nil, bot.Errorf(bot.CodeInvalid, "%s matches %d hosts; name one host", r.Selector, len(hosts))
+			return nil, bot.Errorf(bot.CodeInvalid, "%s matches %d hosts; name one host", blocks.Escape(r.Selector), len(hosts))
 		}
 		plan, err := a.Bind(r.Positional, r.Named, hosts)
 		if err != nil {
@@ -152,7 +165,7 @@ func (s *Service) handler(actionName string, oneHost bool) bot.Handler {
 			if err != nil {
 				return nil, err
 			}
-			return bot.Text(fmt.Sprintf("%s on %s needs approval in %s, so I filed %s; it runs once approved.", a.Name, r.Selector, strings.Join(plan.Envs(), ", "), c.ID)), nil
+			return bot.Text(fmt.Sprintf("%s on %s needs approval in %s, so I filed %s; it runs once approved.", a.Name, blocks.Escape(r.Selector), blocks.Escape(strings.Join(plan.Envs(), ", ")), c.ID)), nil
 		}
 		return s.run(ctx, req, plan)
 	}
@@ -178,37 +191,78 @@ func moveTrailing(text string) string {
 	return body
 }
 
+// Wait starts no more runs and blocks until those in flight have
+// finished (each bounded by RunTimeout); the app calls it when it stops.
+func (s *Service) Wait() {
+	if n := s.runs.Close(); n > 0 {
+		s.log.Warn("waiting for service runs to finish before stopping", "runs", n, "at_most", s.d.RunTimeout)
+	}
+	s.runs.Wait()
+}
+
 // run runs plan at once: a progress message updated in place, per-host
-// output in its thread (a file when long).
+// output in its thread (a file when long). The run belongs to opsbot, not
+// to the request: it goes on if the request's context ends (the answer
+// then says it is still running), and a stop waits for it.
 func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan) (*bot.Reply, error) {
 	label := plan.Values[plan.Action.ParamOrder()[0]] + " " + plan.Action.Name
-	total := len(plan.Hosts)
-	ts, err := s.d.Chat.Post(ctx, bot.Message{Channel: req.Channel, Thread: req.Thread, Text: actions.ProgressLine(label, 0, total, 0)})
+	if !s.runs.Enter() {
+		return nil, bot.Errorf(bot.CodeUnavailable, "opsbot is stopping, so %s did not start; run it again once opsbot is back", blocks.Escape(label))
+	}
+	rctx, cancel := actions.Detach(ctx, s.d.RunTimeout)
+	ts, err := s.d.Chat.Post(rctx, bot.Message{Channel: req.Channel, Thread: req.Thread, Text: blocks.Escape(actions.ProgressLine(label, 0, len(plan.Hosts), 0))})
 	if err != nil {
+		cancel()
+		s.runs.Done()
 		return nil, fmt.Errorf("post progress of %s: %w", label, err)
 	}
+	out := make(chan string, 1)
+	go func() {
+		defer s.runs.Done()
+		defer cancel()
+		final := blocks.Escape(label) + " stopped on an internal error (logged); check the hosts"
+		defer func() { out <- final }()
+		defer s.d.Panics.Recover("service.run", func(error) {
+			if err := s.d.Chat.Update(rctx, req.Channel, ts, bot.Message{Text: final}); err != nil {
+				s.log.Warn("update progress", "run", label, "err", err)
+			}
+		})
+		final = s.execute(rctx, req, plan, label, ts)
+	}()
+	select {
+	case final := <-out:
+		return &bot.Reply{Text: final + "; per-host output is in the thread.", Visibility: bot.VisibleToRequester}, nil
+	case <-ctx.Done():
+	case <-s.runs.Stopping(): // answer before the stop's drain ends
+	}
+	return &bot.Reply{Text: blocks.Escape(label) + " is still running; its progress message shows how far, and per-host output will be in its thread.", Visibility: bot.VisibleToRequester}, nil
+}
+
+// execute fans plan out under the run's own ctx and reports in the
+// progress message ts and its thread; it returns the final line.
+func (s *Service) execute(ctx context.Context, req *bot.Request, plan *actions.Plan, label, ts string) string {
+	total := len(plan.Hosts)
 	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+" on "+strings.Join(plan.HostNames(), ","), "started")
 	every := actions.ProgressEvery(total)
 	opts := sshexec.FanoutOptions{Concurrency: s.cfg.Concurrency, BatchSize: s.cfg.BatchSize, StopAfterFailures: s.cfg.StopAfterFailures,
 		StopAboveFraction: s.cfg.StopAboveFraction, Progress: func(done, total, failed int, _ sshexec.Result) {
 			if done%every == 0 && done != total {
-				if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: actions.ProgressLine(label, done, total, failed)}); err != nil {
+				if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: blocks.Escape(actions.ProgressLine(label, done, total, failed))}); err != nil {
 					s.log.Warn("update progress", "run", label, "err", err)
 				}
 			}
 		}}
 	res := s.d.Runner.RunMany(ctx, plan.Targets(), sshexec.Command{Argv: plan.Argv}, opts)
 	outcome := actions.Outcome(res)
-	final := actions.ProgressLine(label, res.Succeeded+res.Failed, total, res.Failed) + " · " + strings.ReplaceAll(outcome, "_", " ") + " (" + actions.Summary(res) + ")"
+	final := blocks.Escape(actions.ProgressLine(label, res.Succeeded+res.Failed, total, res.Failed) + " · " + strings.ReplaceAll(outcome, "_", " ") + " (" + actions.Summary(res) + ")")
 	if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: final}); err != nil {
 		s.log.Warn("update progress", "run", label, "err", err)
 	}
-	report := actions.HostReport(res)
-	if err := actions.PostOutput(ctx, s.d.Chat, req.Channel, ts, strings.ReplaceAll(label, " ", "-")+".txt", label+" output", report); err != nil {
+	if err := actions.PostReport(ctx, s.d.Chat, req.Channel, ts, strings.ReplaceAll(label, " ", "-")+".txt", label+" output", res); err != nil {
 		s.log.Warn("post output", "run", label, "err", err)
 	}
 	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+": "+actions.Summary(res), outcome)
-	return &bot.Reply{Text: final + "; per-host output is in the thread.", Visibility: bot.VisibleToRequester}, nil
+	return final
 }
 
 func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
@@ -20,6 +23,7 @@ import (
 	"opsbot/integrations/redisstore/redistest"
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/integrations/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -70,8 +74,8 @@ const tools = `#!/bin/sh
 dir=$(dirname "$0")/..
 echo "$(basename "$0") $@" >> "$dir/calls"
 case "$(basename "$0") $1" in
-"systemctl status") echo "$2.service - active (running)";;
-"systemctl restart") echo "restarted $2";;
+"systemctl status") echo "$2.service - active (running) <!here>";;
+"systemctl restart") [ "$2" = slow ] && { touch "$dir/slow.started"; sleep 2; }; echo "restarted $2";;
 "journalctl -u") i=0; while [ $i -lt "$4" ]; do echo "line $i of the $2 journal, padded to be long enough"; i=$((i+1)); done;;
 *) echo "unknown $*" >&2; exit 2;;
 esac
@@ -87,8 +91,17 @@ type env struct {
 
 func newEnv(t testing.TB) *env { return newEnvN(t, 3) }
 
+// envOptions change what newEnvWith wires.
+type envOptions struct {
+	// runner wraps the executor (nil: counted only).
+	runner func(actions.Runner) actions.Runner
+	panics *bot.Panics
+}
+
 // newEnvN serves n hosts: web-1..web-n; the last is prod, the rest staging.
-func newEnvN(t testing.TB, n int) *env {
+func newEnvN(t testing.TB, n int) *env { return newEnvWith(t, n, envOptions{}) }
+
+func newEnvWith(t testing.TB, n int, opts envOptions) *env {
 	t.Helper()
 	srv := sshtest.Start(t, sshtest.LoopbackRange(21, n))
 	sysctl, err := srv.WriteScript("systemctl", tools)
@@ -101,7 +114,7 @@ func newEnvN(t testing.TB, n int) *env {
 	}
 	min1, max1000 := 1, 1000
 	acfg := actions.Config{
-		Groups: map[string]actions.GroupConfig{"web": {Services: []string{"nginx"}}},
+		Groups: map[string]actions.GroupConfig{"web": {Services: []string{"nginx", "slow"}}},
 		Actions: map[string]actions.ActionConfig{
 			"status":  {Argv: []string{sysctl, "status", "{unit}"}, Params: map[string]actions.ParamConfig{"unit": {Type: "service"}}, Risk: "low", Role: "viewer"},
 			"logs":    {Argv: []string{journal, "-u", "{unit}", "-n", "{lines}"}, Risk: "low", Role: "responder", Params: map[string]actions.ParamConfig{"unit": {Type: "service"}, "lines": {Type: "int", Min: &min1, Max: &max1000, Default: "100"}}},
@@ -124,17 +137,22 @@ func newEnvN(t testing.TB, n int) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ex.Close() })
-	e := &env{chat: &fakeChat{}, runner: &countingRunner{Runner: ex}, dir: srv.HostDir()}
+	var runner actions.Runner = ex
+	if opts.runner != nil {
+		runner = opts.runner(ex)
+	}
+	e := &env{chat: &fakeChat{}, runner: &countingRunner{Runner: runner}, dir: srv.HostDir()}
 	rs := redistest.Start(t)
 	changes, err := change.New(change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
 		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }}, change.Config{Channel: "CCHANGES"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc, err = New(Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}}, Config{})
+	e.svc, err = New(Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}, Panics: opts.panics}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.svc.Wait)
 	roles := map[string]bot.Role{"UOP": bot.RoleOperator, "UVIEW": bot.RoleViewer, "URESP": bot.RoleResponder}
 	e.router = bot.NewRouter("")
 	e.router.Use(func(next bot.Handler) bot.Handler {
@@ -246,5 +264,62 @@ func TestStatus(t *testing.T) {
 	}
 	if got := e.chat.posts[1].Text; strings.Count(got, "nginx.service - active (running)") != 3 {
 		t.Errorf("thread: %s", got)
+	}
+	// what the hosts print reaches Slack as text, never as a mention
+	if got := e.chat.posts[1].Text; strings.Contains(got, "<!here>") || strings.Count(got, "&lt;!here&gt;") != 3 {
+		t.Errorf("output is not escaped: %s", got)
+	}
+}
+
+func TestRestartOutlivesTheRequest(t *testing.T) {
+	// given a restart that takes a while, asked for by a request whose
+	// context ends while it runs (a stop's drain over)
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	replied := make(chan *bot.Reply, 1)
+	go func() {
+		rep, err := e.router.Dispatch(ctx, &bot.Request{UserID: "UOP", Channel: "COPS", Text: "service restart slow on web-1"})
+		if err != nil {
+			rep = &bot.Reply{Text: "error: " + err.Error()}
+		}
+		replied <- rep
+	}()
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		_, err := os.Stat(e.dir + "/slow.started")
+		return err == nil
+	}, "the restart to start")
+	cancel()
+	// then the requester hears it still runs, and a stop waits for it to end
+	if rep := <-replied; !strings.Contains(rep.Text, "slow restart is still running") {
+		t.Errorf("reply: %s", rep.Text)
+	}
+	e.svc.Wait()
+	e.chat.mu.Lock()
+	defer e.chat.mu.Unlock()
+	last := e.chat.updates[len(e.chat.updates)-1].Text
+	out := e.chat.posts[len(e.chat.posts)-1].Text
+	if !strings.Contains(last, "slow restart: 1/1 hosts, 0 failed · succeeded") || !strings.Contains(out, "restarted slow") {
+		t.Errorf("progress %q, output %q", last, out)
+	}
+}
+
+// panicRunner is a runner with a bug.
+type panicRunner struct{}
+
+func (panicRunner) RunMany(context.Context, []sshexec.Target, sshexec.Command, sshexec.FanoutOptions) sshexec.FanoutResult {
+	panic("a bug in the runner")
+}
+
+func TestRunThatPanicsIsRecovered(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p := bot.NewPanics(reg, slog.New(slog.DiscardHandler))
+	e := newEnvWith(t, 3, envOptions{panics: p, runner: func(actions.Runner) actions.Runner { return panicRunner{} }})
+	rep, err := e.send("UOP", "service restart nginx on env=staging")
+	if err != nil || !strings.Contains(rep.Text, "nginx restart stopped on an internal error") {
+		t.Fatalf("reply %+v %v", rep, err)
+	}
+	var m dto.Metric
+	if err := p.Counter("service.run").Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
+		t.Errorf("opsbot_panics_total{where=service.run} = %v (%v)", m.GetCounter().GetValue(), err)
 	}
 }

@@ -20,7 +20,11 @@ import (
 // Server is a running redis-server.
 type Server struct {
 	// Addr is host:port on loopback.
-	Addr   string
+	Addr string
+	// bin, port and args start it again (Restart).
+	bin    string
+	port   int
+	args   []string
 	cmd    *exec.Cmd
 	out    *bytes.Buffer // read only once exited is closed
 	exited chan struct{}
@@ -59,7 +63,7 @@ func Start(tb testing.TB) *Server {
 
 // launch starts redis-server on port and notes when it exits.
 func launch(bin string, port int, args ...string) (*Server, error) {
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &bytes.Buffer{}, exited: make(chan struct{})}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, port: port, args: args, out: &bytes.Buffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin, append([]string{"--port", strconv.Itoa(port)}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
@@ -111,3 +115,19 @@ func (s *Server) Client(tb testing.TB) *redis.Client {
 
 // Kill stops the server abruptly, to test behaviour when Redis is down.
 func (s *Server) Kill() { s.stop() }
+
+// Restart starts a killed server again on the same address and directory,
+// as Redis comes back after a crash: what was saved (SAVE) before Kill is
+// loaded, and clients reconnect to the same address.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	n, err := launch(s.bin, s.port, s.args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !n.waitReady(5 * time.Second) {
+		n.stop()
+		tb.Fatalf("redis-server did not start again on %s (%v):\n%s", s.Addr, n.err, n.out)
+	}
+	s.cmd, s.out, s.exited, s.err = n.cmd, n.out, n.exited, nil
+}
