@@ -7,13 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/slack-go/slack"
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
@@ -32,8 +32,10 @@ import (
 	"opsbot/jobs/loop"
 )
 
-// App is everything a transport needs, wired by hand: the store, the
-// router with its middleware and commands, metrics and the logger.
+// App is opsbot's core, wired by hand, and what the mounted domains offer
+// the transports: the store, the router with its middleware, the step
+// loop, metrics and the logger first; then, once the transport has given
+// a chat to post through, every domain of the mount list (domains.go).
 type App struct {
 	Config   *Config
 	Log      *slog.Logger
@@ -47,25 +49,35 @@ type App struct {
 	// Panics recovers panics in goroutines (runs, handlers, workers) and
 	// counts them in opsbot_panics_total; one for the whole process.
 	Panics *bot.Panics
+	// Loop runs every step (escalations, reminders, handoffs, change
+	// windows), each claimed once across replicas; Start starts it.
+	Loop *loop.Loop
+
+	// What the mounted domains offer: App Home sections and HTTP
+	// handlers for the transports, and the work Start runs and waits for.
+	Home     []bot.HomeSection
+	Handlers map[string]http.Handler
+	starters []bot.Starter
+	runners  []named[bot.Runner]
+	waiters  []named[bot.Waiter]
 	// closers release what the domains opened (SSH connections).
 	closers []func() error
 
-	// Loop runs escalations, reminders and handoffs; Start starts it.
-	Loop      *loop.Loop
+	// The domains, for the hooks between them and for tests; nil when off.
 	Oncall    *oncall.Service
 	Incidents *incident.Service
-	Changes   *change.Service
-	Service   *service.Service
 	Catalogue *actions.Catalogue
-	Monitor   *monitor.Service
-	// Home lists the App Home sections the domains offer, by title.
-	Home []HomeSection
+	// runner runs the catalogue's actions (SSH, or noSSH without hosts).
+	runner  actions.Runner
+	Monitor *monitor.Service
+	Changes *change.Service
+	Service *service.Service
 }
 
-// HomeSection is one part of a user's App Home.
-type HomeSection struct {
-	Title  string
-	Render func(ctx context.Context, userID string) ([]slack.Block, error)
+// named is a domain's part with the domain's name, for the log.
+type named[T any] struct {
+	name string
+	part T
 }
 
 // Surface is what a transport offers the domains: a chat to post through
@@ -74,8 +86,6 @@ type Surface struct {
 	Chat       bot.Chat
 	Channels   incident.Channels
 	UserGroups oncall.UserGroups
-	// Silencer silences alerts on a change's hosts while it runs (nil: off).
-	Silencer change.Silencer
 }
 
 // readConfig loads the config file. For the console a missing default
@@ -108,11 +118,16 @@ func newLogger(cfg LogConfig, w io.Writer, r *logging.Redactor) *slog.Logger {
 	return slog.New(logging.NewHandler(h, r))
 }
 
-// newApp wires the router, middleware and the commands every transport
-// offers. groups resolves Slack user groups for RBAC (nil in the console).
-func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups rbac.GroupResolver, surf Surface, logOut io.Writer) (*App, error) {
+// newCore builds what every domain and transport shares: the logger (with
+// the config's secrets redacted), metrics, RBAC, the audit trail, the rate
+// limit, the router with its middleware and the built-in commands, and the
+// step loop. groups resolves Slack user groups for RBAC (nil in the
+// console). No domain is mounted yet: the transport comes first, so that
+// domains get the chat they post through when they are built.
+func newCore(cfg *Config, doc *config.Document, store *redisstore.Store, groups rbac.GroupResolver, logOut io.Writer) (*App, error) {
 	red := logging.NewRedactor(doc.Secrets())
-	a := &App{Config: cfg, Redactor: red, Log: newLogger(cfg.Log, logOut, red), Store: store, Registry: prometheus.NewRegistry()}
+	a := &App{Config: cfg, Redactor: red, Log: newLogger(cfg.Log, logOut, red), Store: store, Registry: prometheus.NewRegistry(),
+		Handlers: map[string]http.Handler{}}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	policy, err := rbac.New(cfg.RBAC, groups, a.Log)
 	if err != nil {
@@ -136,91 +151,45 @@ func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups r
 	if err := a.Router.Register(cmds...); err != nil {
 		return nil, err
 	}
-	if err := a.addIncidentDesk(cfg, surf); err != nil {
+	// One loop for every step; every replica polls it and Redis decides
+	// who runs each step.
+	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry, Panics: a.Panics})
+	return a, nil
+}
+
+// newApp is newCore with every domain mounted on surf, for callers whose
+// chat exists before the core (tests).
+func newApp(cfg *Config, doc *config.Document, store *redisstore.Store, groups rbac.GroupResolver, surf Surface, logOut io.Writer) (*App, error) {
+	a, err := newCore(cfg, doc, store, groups, logOut)
+	if err != nil {
 		return nil, err
 	}
-	if cfg.Monitor.Enabled() && surf.Silencer == nil {
-		// Changes silence their hosts' alerts while they run.
-		am, err := cfg.Monitor.AlertmanagerClient()
-		if err != nil {
-			return nil, fmt.Errorf("monitor: %w", err)
-		}
-		surf.Silencer = hostSilencer{am: am}
-	}
-	if err := a.addChangeDesk(cfg, surf); err != nil {
-		return nil, err
-	}
-	if err := a.addMonitor(cfg, surf); err != nil {
+	if err := a.MountAll(surf); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// addIncidentDesk wires incidents and on-call. Escalations, status
-// reminders and handoffs are steps of one loop; every replica polls it and
-// Redis decides who runs each step.
-func (a *App) addIncidentDesk(cfg *Config, surf Surface) error {
-	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry, Panics: a.Panics})
-	oc, err := oncall.New(cfg.Oncall, oncall.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Groups: surf.UserGroups,
-		Audit: a.Audit, Log: a.Log, Metrics: a.Registry})
-	if err != nil {
-		return fmt.Errorf("on-call: %w", err)
-	}
-	inc, err := incident.New(cfg.Incident, incident.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Pager: oc,
-		Channels: surf.Channels, Log: a.Log, Metrics: a.Registry})
-	if err != nil {
-		return fmt.Errorf("incidents: %w", err)
-	}
-	oc.OnAcknowledge(inc.AcknowledgeFromPage) // acknowledging a page acknowledges its incident
-	a.Oncall, a.Incidents = oc, inc
-	if err := a.Router.Register(append(inc.Commands(), oc.Commands()...)...); err != nil {
-		return err
-	}
-	a.Router.Describe("incident", incident.Describe)
-	a.Router.Describe("oncall", oncall.Describe)
-	if err := a.Router.RegisterAction(append(inc.Actions(), oc.Actions()...)...); err != nil {
-		return err
-	}
-	if err := a.Router.RegisterView(inc.Views()...); err != nil {
-		return err
-	}
-	for _, steps := range []map[string]func(context.Context, string, string) error{inc.Steps(), oc.Steps()} {
-		for kind, h := range steps {
-			if err := a.Loop.Handle(kind, h); err != nil {
-				return err
-			}
-		}
-	}
-	a.Home = append(a.Home, HomeSection{"Open incidents I'm in", inc.HomeSection}, HomeSection{"My next on-call shifts", oc.HomeSection})
-	return nil
-}
-
-// Start starts the background work: the first handoff check per schedule,
-// the step loop, the change sweep and alert delivery. The returned channel
-// closes when all of them have stopped after ctx ends, change and service
-// runs in flight included (each bounded by changes.run_timeout): a run
-// belongs to the app, not to the request that started it.
+// Start starts the domains' background work and the step loop. The
+// returned channel closes when all of it has stopped after ctx ends, and
+// every domain's work in flight has finished (change and service runs,
+// each bounded by changes.run_timeout): a run belongs to the app, not to
+// the request that started it.
 func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
-	if err := a.Oncall.Start(ctx); err != nil {
-		return nil, fmt.Errorf("start on-call: %w", err)
+	for _, s := range a.starters {
+		if err := s.Start(ctx); err != nil {
+			return nil, err
+		}
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		var wg sync.WaitGroup
-		wg.Go(func() { a.sweepChanges(ctx) }) // waits for change runs when ctx ends
-		if a.Service != nil {
+		for _, r := range a.runners {
 			wg.Go(func() {
-				<-ctx.Done()
-				a.Service.Wait()
-			})
-		}
-		if a.Monitor != nil {
-			// Alert delivery: posts and updates what webhooks stored,
-			// including what a previous run left undelivered.
-			wg.Go(func() {
-				if err := a.Monitor.Run(ctx); err != nil && ctx.Err() == nil {
-					a.Log.Error("alert delivery stopped", "err", err)
+				defer a.Panics.Recover(r.name+".run", nil)
+				if err := r.part.Run(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Error("background work stopped", "domain", r.name, "err", err)
 				}
 			})
 		}
@@ -228,6 +197,9 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 			a.Log.Error("step loop stopped", "err", err)
 		}
 		wg.Wait()
+		for _, w := range a.waiters {
+			w.part.Wait()
+		}
 	}()
 	return done, nil
 }

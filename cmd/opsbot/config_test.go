@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"opsbot/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func TestSecretFromFileIsLoadedAndRedacted(t *testing.T) {
 		t.Errorf("bot token = %q", cfg.Slack.BotToken)
 	}
 	var logs bytes.Buffer
-	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: &lateChat{}}, &logs)
+	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: testkit.NewChat()}, &logs)
 	if err != nil {
 		t.Fatal(err)
 	}

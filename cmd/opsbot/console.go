@@ -23,8 +23,7 @@ func (m *Main) runConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	chat := &lateChat{}
-	app, err := newApp(cfg, doc, store, nil, Surface{Chat: chat}, m.stderr)
+	app, err := newCore(cfg, doc, store, nil, m.stderr)
 	if err != nil {
 		return err
 	}
@@ -40,13 +39,13 @@ func (m *Main) runConsole(ctx context.Context) error {
 		prompt = "opsbot> "
 	}
 	c := console.New(app.Router, m.stdout, console.Options{User: m.As, Channel: m.Channel, Prompt: prompt, Log: app.Log})
-	chat.Set(c)
+	if err := app.MountAll(Surface{Chat: c}); err != nil {
+		return err
+	}
 	if m.HTTP {
 		srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 		srv.AddCheck("redis", pingStore(store))
-		if app.Monitor != nil {
-			srv.Handle("/hooks/alertmanager", app.Monitor.Webhook())
-		}
+		app.serveHandlers(srv)
 		addr, err := srv.Start()
 		if err != nil {
 			return err

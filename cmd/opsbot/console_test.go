@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"opsbot/internal/testkit"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -215,7 +216,7 @@ func demoApp(t testing.TB, perMinute int) *App {
 	t.Helper()
 	cfg, doc := demo(config.NewLoader())
 	cfg.Limits.CommandsPerMinute = &perMinute
-	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: &lateChat{}}, &bytes.Buffer{})
+	a, err := newApp(cfg, doc, newTestStore(t), nil, Surface{Chat: testkit.NewChat()}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestRedisDownIsSaidPlainly(t *testing.T) {
 	}
 	defer store.Close()
 	cfg, doc := demo(config.NewLoader())
-	a, err := newApp(cfg, doc, store, nil, Surface{Chat: &lateChat{}}, &bytes.Buffer{})
+	a, err := newApp(cfg, doc, store, nil, Surface{Chat: testkit.NewChat()}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,29 +117,6 @@ func TestE2EAlertsFromAlertmanager(t *testing.T) {
 	}
 }
 
-func TestHostSilencerAgainstAlertmanager(t *testing.T) {
-	am := amtest.Start(t)
-	client, err := alertmanager.New(am.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	id, err := hostSilencer{am: client}.SilenceHosts(ctx, []string{"web-1", "web.2"}, 30*time.Minute, "CHG-7 restart nginx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := client.GetSilence(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms := alertmanager.Matchers(s.Matchers)
-	for labels, want := range map[string]bool{"web-1": true, "web-1:9100": true, "web.2:22": true, "web-10": false, "webx2": false} {
-		if got := ms.Matches(map[string]string{"instance": labels}); got != want {
-			t.Errorf("silence matches instance=%q: %v, want %v", labels, got, want)
-		}
-	}
-}
-
 // hostileNotification is a webhook body whose labels and annotations try
 // to post live Slack markup, each field pad longer.
 func hostileNotification(groupKey string, alerts int, pad string) alertmanager.Message {

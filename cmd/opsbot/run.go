@@ -37,21 +37,23 @@ func (m *Main) runSlack(ctx context.Context) error {
 		return fmt.Errorf("redis at %v does not answer: %w", cfg.Redis.Addrs, err)
 	}
 
+	// The core, then the transport, then the domains: each domain is
+	// built with the outbox it posts through.
 	api := socketmode.NewAPI(cfg.Slack)
-	groups := socketmode.NewGroupCache(api, time.Minute)
-	chat := &lateChat{}
-	workspace := socketmode.NewWorkspace(api)
-	app, err := newApp(cfg, doc, store, groups, Surface{Chat: chat, Channels: workspace, UserGroups: workspace}, m.stderr)
+	app, err := newCore(cfg, doc, store, socketmode.NewGroupCache(api, time.Minute), m.stderr)
 	if err != nil {
 		return err
 	}
 	m.onClose(app.Close)
 	out := outbox.New(api, outbox.Options{}, app.Registry, app.Log)
-	chat.Set(out)
 	transport := socketmode.New(cfg.Slack, api, app.Router, out, store, app.Panics, app.Registry, app.Log)
 	// A bot token refused while running (app uninstalled, token revoked)
 	// stops opsbot with a message saying so, instead of failing every post.
 	out.OnFailure(transport.BotTokenRefused)
+	workspace := socketmode.NewWorkspace(api)
+	if err := app.MountAll(Surface{Chat: out, Channels: workspace, UserGroups: workspace}); err != nil {
+		return err
+	}
 	for _, h := range app.Home {
 		transport.Home().Add(h.Title, h.Render)
 	}
@@ -59,10 +61,7 @@ func (m *Main) runSlack(ctx context.Context) error {
 	srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
 	srv.AddCheck("redis", pingStore(store))
 	srv.AddCheck("slack", transport.Ready)
-	if app.Monitor != nil {
-		// The handler answers other methods with 405 itself, and counts them.
-		srv.Handle("/hooks/alertmanager", app.Monitor.Webhook())
-	}
+	app.serveHandlers(srv)
 	addr, err := srv.Start()
 	if err != nil {
 		return err

@@ -215,8 +215,8 @@ func newEnv(t *testing.T, opts ...option) *env {
 		reg: prometheus.NewRegistry(), redis: rs}
 	e.store = redisstore.New(rs.Client(t), "opsbot")
 	e.loop = e.newLoop(t)
-	e.svc, err = New(Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
-		Audit: e.audit, Steps: e.loop, Clock: e.clock.Now, Metrics: e.reg}, ccfg)
+	e.svc, err = New(ccfg, Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat,
+		Audit: e.audit, Steps: e.loop, Clock: e.clock.Now, Metrics: e.reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,8 @@ func (failingSteps) Cancel(context.Context, string, string) error { return nil }
 // scheduling with steps.
 func (e *env) replica(t *testing.T, steps Scheduler) *Service {
 	t.Helper()
-	svc, err := New(Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: e.cat, Actions: e.cat,
-		Audit: e.audit, Steps: steps, Clock: e.clock.Now}, Config{Channel: "CCHANGES", Expiry: time.Hour})
+	svc, err := New(Config{Channel: "CCHANGES", Expiry: time.Hour}, Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: e.cat, Actions: e.cat,
+		Audit: e.audit, Steps: steps, Clock: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

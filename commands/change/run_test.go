@@ -103,8 +103,8 @@ func TestRunThatPanicsIsRecoveredAndFailed(t *testing.T) {
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
 	p := bot.NewPanics(reg, slog.New(slog.DiscardHandler))
-	desk, err := New(Deps{Store: e.store, Chat: e.chat, Runner: panicRunner{}, Resolver: e.cat, Actions: e.cat,
-		Audit: e.audit, Clock: e.clock.Now, Panics: p}, Config{Channel: "CCHANGES"})
+	desk, err := New(Config{Channel: "CCHANGES"}, Deps{Store: e.store, Chat: e.chat, Runner: panicRunner{}, Resolver: e.cat, Actions: e.cat,
+		Audit: e.audit, Clock: e.clock.Now, Panics: p})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ type Service struct {
 }
 
 // New checks cfg and returns the desk, registering its metrics.
-func New(d Deps, cfg Config) (*Service, error) {
+func New(cfg Config, d Deps) (*Service, error) {
 	pol, errs := cfg.compile()
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("changes config: %v", errs[0])

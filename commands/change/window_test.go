@@ -265,7 +265,7 @@ func TestStoppedDeskLeavesTheRunToTheNextStart(t *testing.T) {
 	// then the next start's desk runs it once the retry is due
 	d := e.svc.d
 	d.Metrics = nil // the next process has its own registry
-	next, err := New(d, Config{Channel: "CCHANGES", Expiry: time.Hour})
+	next, err := New(Config{Channel: "CCHANGES", Expiry: time.Hour}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

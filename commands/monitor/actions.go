@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"opsbot/commands/incident"
 	"sort"
 	"strings"
 	"time"
@@ -180,7 +181,8 @@ func (s *Service) incidentClick(ctx context.Context, req *bot.Request) (*bot.Rep
 	if sum := g.Msg.CommonAnnotations["summary"]; sum != "" {
 		title += ": " + sum
 	}
-	id, err := s.d.Incidents.OpenFromAlert(ctx, title, g.Msg.CommonLabels["severity"], req.UserID, link)
+	id, err := s.d.Incidents.OpenFromAlert(ctx, incident.FromAlert{Title: title, Severity: g.Msg.CommonLabels["severity"],
+		User: req.UserID, Link: link, Channel: req.Channel})
 	if err != nil {
 		s.st.rdb.Del(ctx, lockKey)
 		return nil, err

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"opsbot/commands/incident"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +19,9 @@ type incidents struct {
 	last atomic.Value // the last call's arguments, joined by |
 }
 
-func (f *incidents) OpenFromAlert(_ context.Context, title, severity, user, link string) (string, error) {
+func (f *incidents) OpenFromAlert(_ context.Context, a incident.FromAlert) (string, error) {
 	n := f.n.Add(1)
-	f.last.Store(strings.Join([]string{title, severity, user, link}, "|"))
+	f.last.Store(strings.Join([]string{a.Title, a.Severity, a.User, a.Link, a.Channel}, "|"))
 	return fmt.Sprintf("INC-%d", n), nil
 }
 
@@ -72,7 +73,7 @@ func TestButtons(t *testing.T) {
 		if n := inc.n.Load(); n != 1 {
 			t.Fatalf("OpenFromAlert called %d times, want 1", n)
 		}
-		want := `HighCPU: something is wrong|critical|U0ALICE|http://alertmanager.example:9093/#/alerts?filter=%7Balertname%3D%22HighCPU%22%7D`
+		want := `HighCPU: something is wrong|critical|U0ALICE|http://alertmanager.example:9093/#/alerts?filter=%7Balertname%3D%22HighCPU%22%7D|CDEF`
 		if got := inc.last.Load(); got != want {
 			t.Errorf("OpenFromAlert(%v), want %v", got, want)
 		}

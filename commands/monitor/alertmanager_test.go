@@ -25,7 +25,7 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	s := newTestService(t, Config{
 		Routes:         []RouteConfig{{Match: `team="db"`, Channel: "CDB"}},
 		DefaultChannel: "CDEF",
-	}, Deps{Chat: chat, Now: clk.Now})
+	}, Deps{Chat: chat, Clock: clk.Now})
 	hook := httptest.NewServer(s.Webhook())
 	t.Cleanup(hook.Close)
 	am := amtest.Start(t, amtest.WebhookURL(hook.URL+"/hooks/alertmanager"), amtest.WebhookBearerToken(testToken))

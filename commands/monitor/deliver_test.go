@@ -45,7 +45,7 @@ func TestRetryBackoffPerChannel(t *testing.T) {
 	chat := &flakyChat{fakeChat: newFakeChat(0), channel: "CX", now: clk.Now, fails: 3}
 	s := newTestService(t, Config{
 		Routes: []RouteConfig{{Match: `team="x"`, Channel: "CX"}, {Match: `team="y"`, Channel: "CY"}},
-	}, Deps{Chat: chat, Now: clk.Now})
+	}, Deps{Chat: chat, Clock: clk.Now})
 	ctx := context.Background()
 	post(t, s.Webhook(), payload("x1", alertmanager.StatusFiring, map[string]string{"alertname": "X", "team": "x"}, 1, t0))
 	post(t, s.Webhook(), payload("y1", alertmanager.StatusFiring, map[string]string{"alertname": "Y1", "team": "y"}, 1, t0))

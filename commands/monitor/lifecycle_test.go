@@ -85,7 +85,7 @@ func latestText(c *fakeChat, ts string) string { return text(c.latest()[ts].Msg)
 // To update: go test ./commands/monitor -run TestSilenceEnds -update
 func TestSilenceEnds(t *testing.T) {
 	chat, am, clk := newFakeChat(0), &fakeAM{}, newClock(t0)
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Alertmanager: am, Now: clk.Now})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Alertmanager: am, Clock: clk.Now})
 	ctx := context.Background()
 	deliver := func() {
 		t.Helper()

@@ -9,6 +9,7 @@ package monitor
 import (
 	"context"
 	"log/slog"
+	"opsbot/commands/incident"
 	"sync"
 	"time"
 
@@ -58,16 +59,9 @@ type OnCallFunc func(ctx context.Context) (string, error)
 func (f OnCallFunc) WhoIsOnCall(ctx context.Context) (string, error) { return f(ctx) }
 
 // Incidents opens an incident from an alert group and returns its id.
+// *incident.Service is one.
 type Incidents interface {
-	OpenFromAlert(ctx context.Context, title, severity, user, link string) (id string, err error)
-}
-
-// IncidentsFunc adapts a function to Incidents.
-type IncidentsFunc func(ctx context.Context, title, severity, user, link string) (string, error)
-
-// OpenFromAlert calls f.
-func (f IncidentsFunc) OpenFromAlert(ctx context.Context, title, severity, user, link string) (string, error) {
-	return f(ctx, title, severity, user, link)
+	OpenFromAlert(ctx context.Context, a incident.FromAlert) (id string, err error)
 }
 
 // Alertmanager is the part of the Alertmanager API the monitor uses;
@@ -101,13 +95,13 @@ type Deps struct {
 	OnCall       OnCall
 	Incidents    Incidents
 	Audit        *audit.Log
-	Registerer   prometheus.Registerer
+	Metrics      prometheus.Registerer
 	Log          *slog.Logger
 	// Panics recovers panics in the delivery workers and the silence
 	// sweep, logs and counts them; nil still recovers and logs.
 	Panics *bot.Panics
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; nil means time.Now.
+	Clock func() time.Time
 }
 
 // Service is the monitoring domain: webhook, delivery worker, buttons and
@@ -141,14 +135,14 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, d: d, routes: routes, loc: loc, log: d.Log, now: d.Now, wake: make(chan struct{}, 1), draw: chart.LineChart}
+	s := &Service{cfg: cfg, d: d, routes: routes, loc: loc, log: d.Log, now: d.Clock, wake: make(chan struct{}, 1), draw: chart.LineChart}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	reg := d.Registerer
+	reg := d.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}

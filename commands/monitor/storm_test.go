@@ -24,7 +24,7 @@ func TestStorm(t *testing.T) {
 	s := newTestService(t, Config{
 		Routes: []RouteConfig{{Match: `team="a"`, Channel: "CA"}, {Match: `team="b"`, Channel: "CB"}},
 		Storm:  StormConfig{MaxNewGroupsPerMinute: budget},
-	}, Deps{Chat: chat, Backlog: chat, Now: clock})
+	}, Deps{Chat: chat, Backlog: chat, Clock: clock})
 	runWorker(t, s)
 
 	name := func(i int) string { return fmt.Sprintf("Storm%02d", i) }

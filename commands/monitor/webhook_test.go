@@ -25,7 +25,7 @@ func TestWebhookRefuses(t *testing.T) {
 	s := newTestService(t, Config{
 		DefaultChannel: "CDEF",
 		Webhook:        WebhookConfig{BearerToken: testToken, Username: "am", Password: "basic-pass-secret", MaxBodyBytes: 4096},
-	}, Deps{Chat: newFakeChat(0), Registerer: reg, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	}, Deps{Chat: newFakeChat(0), Metrics: reg, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	good, _ := json.Marshal(payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
 	big, _ := json.Marshal(payload("g2", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 100, t0))
 

@@ -98,7 +98,7 @@ type Service struct {
 }
 
 // New returns the commands' service.
-func New(d Deps, cfg Config) (*Service, error) {
+func New(cfg Config, d Deps) (*Service, error) {
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("service config: %v", errs[0])
 	}

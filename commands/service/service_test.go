@@ -143,12 +143,12 @@ func newEnvWith(t testing.TB, n int, opts envOptions) *env {
 	}
 	e := &env{chat: &fakeChat{}, runner: &countingRunner{Runner: runner}, dir: srv.HostDir()}
 	rs := redistest.Start(t)
-	changes, err := change.New(change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
-		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }}, change.Config{Channel: "CCHANGES"})
+	changes, err := change.New(change.Config{Channel: "CCHANGES"}, change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
+		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc, err = New(Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}, Panics: opts.panics}, Config{})
+	e.svc, err = New(Config{}, Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}, Panics: opts.panics})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"opsbot/commands/actions"
+	"opsbot/commands/change"
+	"opsbot/commands/incident"
+	"opsbot/commands/monitor"
+	"opsbot/commands/oncall"
+	"opsbot/commands/service"
+	promapi "opsbot/integrations/prometheus"
+	"opsbot/integrations/sshexec"
+)
+
+// domain is one entry of the mount list: build returns the domain's
+// value (which implements the parts of the domain contract it offers, see
+// bot/domain.go), or nil when its config section leaves it off.
+type domain struct {
+	name  string
+	build func(Surface) (any, error)
+}
+
+// mountList is every domain opsbot offers, in the order they are built.
+// A domain may use those above it: incidents page through on-call; alerts
+// name hosts' owners from the catalogue and open incidents; changes run on
+// the catalogue's hosts and silence their alerts through the monitor;
+// service restarts may need a change request.
+func (a *App) mountList() []domain {
+	return []domain{
+		{"oncall", a.buildOncall},
+		{"incident", a.buildIncidents},
+		{"actions", a.buildCatalogue},
+		{"monitor", a.buildMonitor},
+		{"change", a.buildChanges},
+		{"service", a.buildService},
+	}
+}
+
+// MountAll builds every domain of the mount list on surf and mounts what
+// each offers.
+func (a *App) MountAll(surf Surface) error {
+	for _, d := range a.mountList() {
+		v, err := d.build(surf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		if v == nil {
+			continue
+		}
+		if err := a.mount(d.name, v); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
+	return nil
+}
+
+func (a *App) buildOncall(surf Surface) (any, error) {
+	oc, err := oncall.New(a.Config.Oncall, oncall.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Groups: surf.UserGroups,
+		Audit: a.Audit, Log: a.Log, Metrics: a.Registry})
+	if err != nil {
+		return nil, err
+	}
+	a.Oncall = oc
+	return oc, nil
+}
+
+func (a *App) buildIncidents(surf Surface) (any, error) {
+	inc, err := incident.New(a.Config.Incident, incident.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Pager: a.Oncall,
+		Channels: surf.Channels, Log: a.Log, Metrics: a.Registry})
+	if err != nil {
+		return nil, err
+	}
+	a.Oncall.OnAcknowledge(inc.AcknowledgeFromPage) // acknowledging a page acknowledges its incident
+	a.Incidents = inc
+	return inc, nil
+}
+
+// buildCatalogue builds the action catalogue and the one executor that
+// runs its actions, with one pool of connections: SSH when hosts are
+// configured, else noSSH, which says what to set up. It offers no
+// commands of its own.
+func (a *App) buildCatalogue(Surface) (any, error) {
+	cat, err := actions.New(a.Config.Actions)
+	if err != nil {
+		return nil, err
+	}
+	a.Catalogue, a.runner = cat, noSSH{}
+	if len(cat.Hosts()) > 0 {
+		ex, err := sshexec.New(a.Config.SSH, sshexec.WithLogger(a.Log))
+		if err != nil {
+			return nil, fmt.Errorf("ssh: %w", err)
+		}
+		a.closers = append(a.closers, ex.Close)
+		a.runner = ex
+	}
+	return cat, nil
+}
+
+// buildMonitor builds alerts, silences, queries, graphs and host status;
+// it is off when the monitor section is empty.
+func (a *App) buildMonitor(surf Surface) (any, error) {
+	cfg := a.Config.Monitor
+	if !cfg.Enabled() {
+		return nil, nil
+	}
+	am, err := cfg.AlertmanagerClient()
+	if err != nil {
+		return nil, err
+	}
+	prom, err := promapi.New(cfg.Prometheus)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, prom.Close)
+	d := monitor.Deps{Store: a.Store, Chat: surf.Chat, Alertmanager: am, Prometheus: prom, Incidents: a.Incidents,
+		Audit: a.Audit, Metrics: a.Registry, Log: a.Log, Panics: a.Panics}
+	if len(a.Catalogue.Hosts()) > 0 {
+		d.HostGroups, d.Hosts = a.Catalogue, a.Catalogue
+	}
+	if b, ok := surf.Chat.(monitor.Backlogger); ok {
+		d.Backlog = b // storms fold into digests instead of queueing
+	}
+	if sched := cfg.OnCallSchedule; sched != "" {
+		d.OnCall = monitor.OnCallFunc(func(ctx context.Context) (string, error) {
+			oc, err := a.Oncall.WhoIsOnCall(ctx, sched, time.Now())
+			return oc.Now.User, err
+		})
+	}
+	mon, err := monitor.New(cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	a.Monitor = mon
+	return mon, nil
+}
+
+func (a *App) buildChanges(surf Surface) (any, error) {
+	d := change.Deps{Store: a.Store, Chat: surf.Chat, Runner: a.runner, Resolver: a.Catalogue, Actions: a.Catalogue,
+		Audit: a.Audit, Steps: a.Loop, Clock: time.Now, Log: a.Log, Metrics: a.Registry, Panics: a.Panics}
+	if a.Monitor != nil {
+		d.Silencer = a.Monitor // a change's hosts are silenced while it runs
+	}
+	changes, err := change.New(a.Config.Changes, d)
+	if err != nil {
+		return nil, err
+	}
+	a.Changes = changes
+	return changes, nil
+}
+
+func (a *App) buildService(surf Surface) (any, error) {
+	svc, err := service.New(a.Config.Service, service.Deps{Chat: surf.Chat, Runner: a.runner, Resolver: a.Catalogue, Actions: a.Catalogue,
+		Changes: a.Changes, Audit: a.Audit, Log: a.Log, Panics: a.Panics, RunTimeout: a.Changes.RunTimeout()})
+	if err != nil {
+		return nil, err
+	}
+	a.Service = svc
+	return svc, nil
+}
+
+// noSSH stands in for the executor when no hosts are configured, so the
+// commands answer with what to set up instead of failing obscurely.
+type noSSH struct{}
+
+func (noSSH) RunMany(_ context.Context, targets []sshexec.Target, _ sshexec.Command, _ sshexec.FanoutOptions) sshexec.FanoutResult {
+	res := sshexec.FanoutResult{Failed: len(targets)}
+	for _, t := range targets {
+		res.Results = append(res.Results, sshexec.Result{Target: t,
+			Err: errors.New("SSH is not set up: configure ssh (known_hosts, key_file) and actions.hosts")})
+	}
+	return res
+}
+
+// sshErrors splits sshexec's joined validation error into "<key>: <problem>"
+// errors relative to the ssh section.
+func sshErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	out := make([]error, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, errors.New(strings.TrimPrefix(p.Error(), "ssh.")))
+	}
+	return out
+}
