@@ -2,6 +2,7 @@ package change
 
 import (
 	"fmt"
+	"opsbot/commands/runner"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -27,13 +28,9 @@ type Config struct {
 	// SilenceFor is how long alerts on a change's hosts are silenced
 	// before it runs, when a silencer is wired (default 30m).
 	SilenceFor time.Duration `yaml:"silence_for"`
-	// Concurrency, BatchSize, StopAfterFailures and StopAboveFraction
-	// shape the fan-out (0: the ssh section's concurrency, one batch,
-	// never stop). The thresholds are checked between batches.
-	Concurrency       int     `yaml:"concurrency"`
-	BatchSize         int     `yaml:"batch_size"`
-	StopAfterFailures int     `yaml:"stop_after_failures"`
-	StopAboveFraction float64 `yaml:"stop_above_fraction"`
+	// Policy shapes a change's fan-out (concurrency, batch_size,
+	// stop_after_failures, stop_above_fraction).
+	runner.Policy `yaml:",inline"`
 	// TimeZone reads and shows change windows (IANA name; default UTC).
 	TimeZone string `yaml:"time_zone"`
 	// WindowLength is a window's length when a request gives none
@@ -65,19 +62,16 @@ func (c Config) Validate() []error {
 }
 
 type policy struct {
-	channel           string
-	approvals         int
-	approverRole      bot.Role
-	expiry            time.Duration
-	freezes           []freeze
-	silenceFor        time.Duration
-	concurrency       int
-	batchSize         int
-	stopAfterFailures int
-	stopAboveFraction float64
-	loc               *time.Location
-	windowLength      time.Duration
-	runTimeout        time.Duration
+	channel      string
+	approvals    int
+	approverRole bot.Role
+	expiry       time.Duration
+	freezes      []freeze
+	silenceFor   time.Duration
+	rollout      runner.Policy
+	loc          *time.Location
+	windowLength time.Duration
+	runTimeout   time.Duration
 }
 
 type freeze struct {
@@ -97,8 +91,8 @@ func (c Config) compile() (*policy, []error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	p := &policy{channel: c.Channel, approvals: c.Approvals, approverRole: bot.RoleApprover, expiry: c.Expiry,
-		silenceFor: c.SilenceFor, concurrency: c.Concurrency, batchSize: c.BatchSize, stopAfterFailures: c.StopAfterFailures,
-		stopAboveFraction: c.StopAboveFraction, loc: time.UTC, windowLength: c.WindowLength, runTimeout: c.RunTimeout}
+		silenceFor: c.SilenceFor, rollout: c.Policy,
+		loc: time.UTC, windowLength: c.WindowLength, runTimeout: c.RunTimeout}
 	if p.approvals == 0 {
 		p.approvals = 1
 	} else if p.approvals < 0 || p.approvals > 10 {
@@ -119,11 +113,8 @@ func (c Config) compile() (*policy, []error) {
 	if p.silenceFor == 0 {
 		p.silenceFor = 30 * time.Minute
 	}
-	if c.Concurrency < 0 || c.BatchSize < 0 || c.StopAfterFailures < 0 {
-		bad("concurrency, batch_size, stop_after_failures: may not be negative")
-	}
-	if c.StopAboveFraction < 0 || c.StopAboveFraction >= 1 {
-		bad("stop_above_fraction: %g: use a share of hosts from 0 (off) to below 1, like 0.25", c.StopAboveFraction)
+	for _, err := range c.Policy.Validate() {
+		bad("%v", err)
 	}
 	if c.TimeZone != "" {
 		if loc, err := time.LoadLocation(c.TimeZone); err != nil {

@@ -1,6 +1,7 @@
 package change
 
 import (
+	"opsbot/commands/runner"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,7 @@ import (
 func TestConfigValidate(t *testing.T) {
 	cfg := Config{Approvals: 11, ApproverRole: "boss", Expiry: time.Second, Freezes: []FreezeConfig{
 		{Start: "every friday", Duration: time.Hour}, {Start: "0 18 * * 5", TimeZone: "Mars/Base"},
-	}, StopAboveFraction: 1.5, TimeZone: "Moon/Crater", WindowLength: 48 * time.Hour, RunTimeout: time.Second}
+	}, Policy: runner.Policy{StopAboveFraction: 1.5}, TimeZone: "Moon/Crater", WindowLength: 48 * time.Hour, RunTimeout: time.Second}
 	var got []string
 	for _, e := range cfg.Validate() {
 		got = append(got, e.Error())

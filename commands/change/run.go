@@ -9,6 +9,7 @@ import (
 
 	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
+	"opsbot/commands/runner"
 	"opsbot/integrations/sshexec"
 )
 
@@ -38,7 +39,6 @@ func (s *Service) run(report context.Context, id string) string {
 	s.update(report, c)
 	ctx, cancel := context.WithTimeout(report, s.pol.runTimeout)
 	defer cancel()
-	s.record(ctx, c.DecidedBy, "change.execute", c.title(), "started")
 	if s.d.Silencer != nil {
 		sid, err := s.d.Silencer.SilenceHosts(ctx, hostNames(c), s.pol.silenceFor, c.ID+" "+c.describe())
 		note := "Alerts on these hosts are silenced for " + s.pol.silenceFor.String() + " (silence " + blocks.Escape(sid) + ")."
@@ -52,31 +52,22 @@ func (s *Service) run(report context.Context, id string) string {
 	for i, h := range c.Hosts {
 		targets[i] = h.Target()
 	}
-	label := c.ID + " " + c.describe()
-	every := actions.ProgressEvery(len(targets))
-	opts := s.fanout()
-	opts.Progress = func(done, total, failed int, _ sshexec.Result) {
-		if done%every != 0 && done != total {
-			return
-		}
-		c.Progress = actions.ProgressLine(label, done, total, failed)
-		if err := s.st.setFields(ctx, c.ID, "progress", c.Progress); err != nil {
-			s.log.Warn("save progress", "change", c.ID, "err", err)
-		}
-		s.update(ctx, c)
-	}
-	res := s.d.Runner.RunMany(ctx, targets, sshexec.Command{Argv: c.Argv}, opts)
-	outcome := actions.Outcome(res)
-	summary := actions.Summary(res)
+	res := s.runner.Run(ctx, runner.Job{Label: c.ID + " " + c.describe(), Targets: targets, Command: sshexec.Command{Argv: c.Argv},
+		Policy: s.pol.rollout, User: c.DecidedBy, Action: "change.execute", Detail: c.title(),
+		Channel: c.Channel, Thread: c.TS, File: strings.ToLower(c.ID) + "-output.txt", Title: c.ID + " output",
+		// Progress redraws the card, and is kept for any replica to redraw.
+		Progress: func(ctx context.Context, line string) {
+			c.Progress = blocks.Unescape(line)
+			if err := s.st.setFields(ctx, c.ID, "progress", c.Progress); err != nil {
+				s.log.Warn("save progress", "change", c.ID, "err", err)
+			}
+			s.update(ctx, c)
+		}})
 	ctx = report
-	if err := actions.PostReport(ctx, s.d.Chat, c.Channel, c.TS, strings.ToLower(c.ID)+"-output.txt", c.ID+" output", res); err != nil {
-		s.log.Warn("post change output", "change", c.ID, "err", err)
-	}
-	s.finish(ctx, c, outcome, summary)
-	s.met.ran(time.Since(start), res) // the hosts ran, whoever recorded the end
-	s.record(ctx, c.DecidedBy, "change.execute", c.ID+": "+summary, outcome)
+	s.finish(ctx, c, res.Outcome, res.Summary)
+	s.met.ran(time.Since(start), res.FanoutResult) // the hosts ran, whoever recorded the end
 	s.refresh(ctx, c.ID)
-	return fmt.Sprintf("%s (%s)", strings.ReplaceAll(outcome, "_", " "), summary)
+	return fmt.Sprintf("%s (%s)", strings.ReplaceAll(res.Outcome, "_", " "), res.Summary)
 }
 
 // finish records how c's run ended, retrying while Redis does not answer.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"opsbot/commands/runner"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,6 @@ import (
 	"opsbot/bot/audit"
 	"opsbot/commands/actions"
 	"opsbot/integrations/redisstore"
-	"opsbot/integrations/sshexec"
 )
 
 // Auditor records domain events; *audit.Log is one.
@@ -72,6 +72,8 @@ type Service struct {
 	pol *policy
 	log *slog.Logger
 	met *metrics
+	// runner fans runs out and reports them.
+	runner *runner.Runner
 	// runs are the runs in flight, whoever started them (a final
 	// approval, the step loop, the sweep); a stop waits for them.
 	runs actions.Runs
@@ -102,7 +104,8 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}
 	st := newStore(d.Store)
 	life, stop := context.WithCancel(context.Background())
-	return &Service{d: d, st: st, pol: pol, log: log, met: newMetrics(d.Metrics, st, log), life: life, stop: stop}, nil
+	return &Service{d: d, st: st, pol: pol, log: log, met: newMetrics(d.Metrics, st, log), life: life, stop: stop,
+		runner: runner.New(d.Runner, d.Chat, d.Audit, log)}, nil
 }
 
 func (s *Service) now() time.Time { return s.d.Clock() }
@@ -154,10 +157,4 @@ func normalizeID(s string) string {
 		return ""
 	}
 	return "CHG-" + strings.TrimLeft(s, "0")
-}
-
-// fanout shapes a run.
-func (s *Service) fanout() sshexec.FanoutOptions {
-	return sshexec.FanoutOptions{Concurrency: s.pol.concurrency, BatchSize: s.pol.batchSize, StopAfterFailures: s.pol.stopAfterFailures,
-		StopAboveFraction: s.pol.stopAboveFraction}
 }

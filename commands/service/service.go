@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"opsbot/commands/runner"
 	"strings"
 	"time"
 
@@ -43,25 +44,13 @@ type Config struct {
 	StatusAction  string `yaml:"status_action"`
 	LogsAction    string `yaml:"logs_action"`
 	RestartAction string `yaml:"restart_action"`
-	// Concurrency, BatchSize, StopAfterFailures and StopAboveFraction
-	// shape the fan-out, as in the changes section.
-	Concurrency       int     `yaml:"concurrency"`
-	BatchSize         int     `yaml:"batch_size"`
-	StopAfterFailures int     `yaml:"stop_after_failures"`
-	StopAboveFraction float64 `yaml:"stop_above_fraction"`
+	// Policy shapes the fan-out (concurrency, batch_size,
+	// stop_after_failures, stop_above_fraction), as in the changes section.
+	runner.Policy `yaml:",inline"`
 }
 
 // Validate lists every problem, each as "<key.path>: <problem>".
-func (c Config) Validate() []error {
-	var errs []error
-	if c.Concurrency < 0 || c.BatchSize < 0 || c.StopAfterFailures < 0 {
-		errs = append(errs, fmt.Errorf("concurrency, batch_size, stop_after_failures: may not be negative"))
-	}
-	if c.StopAboveFraction < 0 || c.StopAboveFraction >= 1 {
-		errs = append(errs, fmt.Errorf("stop_above_fraction: %g: use a share of hosts from 0 (off) to below 1, like 0.25", c.StopAboveFraction))
-	}
-	return errs
-}
+func (c Config) Validate() []error { return c.Policy.Validate() }
 
 func (c *Config) applyDefaults() {
 	for p, d := range map[*string]string{&c.StatusAction: "status", &c.LogsAction: "logs", &c.RestartAction: "restart"} {
@@ -93,6 +82,8 @@ type Service struct {
 	d   Deps
 	cfg Config
 	log *slog.Logger
+	// runner fans runs out and reports them.
+	runner *runner.Runner
 	// runs are the direct runs in flight; a stop waits for them.
 	runs actions.Runs
 }
@@ -113,7 +104,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{d: d, cfg: cfg, log: log}, nil
+	return &Service{d: d, cfg: cfg, log: log, runner: runner.New(d.Runner, d.Chat, d.Audit, log)}, nil
 }
 
 // Commands returns service status, logs and restart.
@@ -210,12 +201,13 @@ func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan)
 		return nil, bot.Errorf(bot.CodeUnavailable, "opsbot is stopping, so %s did not start; run it again once opsbot is back", blocks.Escape(label))
 	}
 	rctx, cancel := actions.Detach(ctx, s.d.RunTimeout)
-	ts, err := s.d.Chat.Post(rctx, bot.Message{Channel: req.Channel, Thread: req.Thread, Text: blocks.Escape(actions.ProgressLine(label, 0, len(plan.Hosts), 0))})
+	job, err := s.runner.Open(rctx, s.job(req, plan, label))
 	if err != nil {
 		cancel()
 		s.runs.Done()
-		return nil, fmt.Errorf("post progress of %s: %w", label, err)
+		return nil, err
 	}
+	ts := job.Thread
 	out := make(chan string, 1)
 	go func() {
 		defer s.runs.Done()
@@ -227,7 +219,7 @@ func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan)
 				s.log.Warn("update progress", "run", label, "err", err)
 			}
 		})
-		final = s.execute(rctx, req, plan, label, ts)
+		final = s.runner.Run(rctx, job).Final
 	}()
 	select {
 	case final := <-out:
@@ -238,31 +230,11 @@ func (s *Service) run(ctx context.Context, req *bot.Request, plan *actions.Plan)
 	return &bot.Reply{Text: blocks.Escape(label) + " is still running; its progress message shows how far, and per-host output will be in its thread.", Visibility: bot.VisibleToRequester}, nil
 }
 
-// execute fans plan out under the run's own ctx and reports in the
-// progress message ts and its thread; it returns the final line.
-func (s *Service) execute(ctx context.Context, req *bot.Request, plan *actions.Plan, label, ts string) string {
-	total := len(plan.Hosts)
-	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+" on "+strings.Join(plan.HostNames(), ","), "started")
-	every := actions.ProgressEvery(total)
-	opts := sshexec.FanoutOptions{Concurrency: s.cfg.Concurrency, BatchSize: s.cfg.BatchSize, StopAfterFailures: s.cfg.StopAfterFailures,
-		StopAboveFraction: s.cfg.StopAboveFraction, Progress: func(done, total, failed int, _ sshexec.Result) {
-			if done%every == 0 && done != total {
-				if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: blocks.Escape(actions.ProgressLine(label, done, total, failed))}); err != nil {
-					s.log.Warn("update progress", "run", label, "err", err)
-				}
-			}
-		}}
-	res := s.d.Runner.RunMany(ctx, plan.Targets(), sshexec.Command{Argv: plan.Argv}, opts)
-	outcome := actions.Outcome(res)
-	final := blocks.Escape(actions.ProgressLine(label, res.Succeeded+res.Failed, total, res.Failed) + " · " + strings.ReplaceAll(outcome, "_", " ") + " (" + actions.Summary(res) + ")")
-	if err := s.d.Chat.Update(ctx, req.Channel, ts, bot.Message{Text: final}); err != nil {
-		s.log.Warn("update progress", "run", label, "err", err)
-	}
-	if err := actions.PostReport(ctx, s.d.Chat, req.Channel, ts, strings.ReplaceAll(label, " ", "-")+".txt", label+" output", res); err != nil {
-		s.log.Warn("post output", "run", label, "err", err)
-	}
-	s.record(ctx, req.UserID, "service."+plan.Action.Name, plan.Describe()+": "+actions.Summary(res), outcome)
-	return final
+// job is the runner's job for plan, reported where the request came from.
+func (s *Service) job(req *bot.Request, plan *actions.Plan, label string) runner.Job {
+	return runner.Job{Label: label, Targets: plan.Targets(), Command: sshexec.Command{Argv: plan.Argv}, Policy: s.cfg.Policy,
+		User: req.UserID, Action: "service." + plan.Action.Name, Detail: plan.Describe() + " on " + strings.Join(plan.HostNames(), ","),
+		Channel: req.Channel, Thread: req.Thread}
 }
 
 func (s *Service) record(ctx context.Context, user, action, detail, outcome string) {

@@ -10,17 +10,6 @@ import (
 type FanoutOptions struct {
 	// Concurrency caps hosts running at once; 0 means Config.Concurrency.
 	Concurrency int
-	// BatchSize splits the hosts into rolling batches run one after the
-	// other; the failure thresholds are checked between batches. 0 means
-	// one batch of all hosts.
-	BatchSize int
-	// StopAfterFailures stops the run before the next batch once at least
-	// this many hosts have failed; 0 disables the check.
-	StopAfterFailures int
-	// StopAboveFraction stops the run before the next batch once the
-	// failed share of hosts run so far exceeds it (0.25: more than a
-	// quarter); 0 disables the check.
-	StopAboveFraction float64
 	// Progress, if set, is called after each host that ran, one call at a
 	// time, from RunMany's goroutine: done hosts of total, failed of them.
 	// Skipped hosts are reported only in the FanoutResult.
@@ -40,50 +29,44 @@ type FanoutResult struct {
 	Duration   time.Duration
 }
 
-// RunMany runs cmd on every target, at most opts.Concurrency at once, in
-// rolling batches of opts.BatchSize. An unreachable host fails only itself.
-// When a failure threshold is reached, or ctx is cancelled, the hosts not
-// yet started are reported as skipped (ErrSkipped).
+// RunMany runs cmd on every target, at most opts.Concurrency at once. An
+// unreachable host fails only itself. When ctx is cancelled, the hosts not
+// yet started are reported as skipped (ErrSkipped). Rolling batches and
+// stop thresholds are the caller's rollout policy (commands/runner), run
+// one RunMany per batch.
 func (e *Executor) RunMany(ctx context.Context, targets []Target, cmd Command, opts FanoutOptions) FanoutResult {
 	start := time.Now()
 	n := len(targets)
 	res := FanoutResult{Results: make([]Result, n)}
-	batch := opts.BatchSize
-	if batch <= 0 || batch > n {
-		batch = n
+	if n == 0 {
+		return res
+	}
+	if ctx.Err() != nil {
+		res.skipFrom(0, targets, "cancelled: "+ctx.Err().Error())
+		res.Duration = time.Since(start)
+		return res
 	}
 	workers := opts.Concurrency
 	if workers <= 0 {
 		workers = e.cfg.Concurrency
 	}
 	done := 0
-	for first := 0; first < n; first += batch {
-		if reason := stopReason(opts, done, res.Failed); reason != "" {
-			res.skipFrom(first, targets, reason)
-			break
+	for it := range e.runBatch(ctx, targets, 0, cmd, min(workers, n)) {
+		res.Results[it.index] = it.result
+		switch {
+		case it.skipped:
+			res.Skipped++
+			res.Stopped = true
+			res.StopReason = "cancelled: " + ctx.Err().Error()
+			continue
+		case it.result.Err != nil:
+			res.Failed++
+		default:
+			res.Succeeded++
 		}
-		if ctx.Err() != nil {
-			res.skipFrom(first, targets, "cancelled: "+ctx.Err().Error())
-			break
-		}
-		last := min(first+batch, n)
-		for it := range e.runBatch(ctx, targets[first:last], first, cmd, min(workers, last-first)) {
-			res.Results[it.index] = it.result
-			switch {
-			case it.skipped:
-				res.Skipped++
-				res.Stopped = true
-				res.StopReason = "cancelled: " + ctx.Err().Error()
-				continue
-			case it.result.Err != nil:
-				res.Failed++
-			default:
-				res.Succeeded++
-			}
-			done++
-			if opts.Progress != nil {
-				opts.Progress(done, n, res.Failed, it.result)
-			}
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, n, res.Failed, it.result)
 		}
 	}
 	res.Duration = time.Since(start)
@@ -128,16 +111,6 @@ func (e *Executor) runBatch(ctx context.Context, targets []Target, offset int, c
 		close(out)
 	}()
 	return out
-}
-
-func stopReason(opts FanoutOptions, done, failed int) string {
-	if opts.StopAfterFailures > 0 && failed >= opts.StopAfterFailures {
-		return fmt.Sprintf("%d hosts failed (stop after %d)", failed, opts.StopAfterFailures)
-	}
-	if opts.StopAboveFraction > 0 && done > 0 && float64(failed)/float64(done) > opts.StopAboveFraction {
-		return fmt.Sprintf("%d of %d hosts failed (more than %.0f%%)", failed, done, opts.StopAboveFraction*100)
-	}
-	return ""
 }
 
 func (res *FanoutResult) skipFrom(first int, targets []Target, reason string) {

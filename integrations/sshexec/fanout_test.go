@@ -72,73 +72,30 @@ func TestRunManyEveryHost(t *testing.T) {
 	}
 }
 
-// A rolling run stops before the next batch once the threshold is
-// reached; unreachable hosts fail alone, with the reason.
-func TestRunManyStopsOnFailureThreshold(t *testing.T) {
+// Unreachable hosts fail alone, with the reason; the rest run.
+func TestRunManyUnreachableHostsFailAlone(t *testing.T) {
 	t.Parallel()
-	s, up := fleet(t, 51, 20)
-	down := []Target{downTarget(t, "127.0.0.91"), downTarget(t, "127.0.0.92"), downTarget(t, "127.0.0.93")}
-	tests := []struct {
-		name    string
-		targets []Target
-		opts    FanoutOptions
-		ok      int
-		failed  int
-		skipped int
-	}{
-		{
-			name: "count",
-			// batch 1: 5 up; batch 2: 2 up + 3 down; then stop.
-			targets: append(append(append([]Target{}, up[:7]...), down...), up[7:]...),
-			opts:    FanoutOptions{Concurrency: 4, BatchSize: 5, StopAfterFailures: 2},
-			ok:      7, failed: 3, skipped: 13,
-		},
-		{
-			name: "fraction",
-			// batch 1: 2 up + 2 down = 50% > 40%: stop.
-			targets: append([]Target{up[0], down[0], up[1], down[1]}, up[2:]...),
-			opts:    FanoutOptions{Concurrency: 4, BatchSize: 4, StopAboveFraction: 0.4},
-			ok:      2, failed: 2, skipped: 18,
-		},
-		{
-			name:    "below threshold",
-			targets: append([]Target{down[0]}, up...),
-			opts:    FanoutOptions{BatchSize: 7, StopAfterFailures: 2, StopAboveFraction: 0.5},
-			ok:      20, failed: 1, skipped: 0,
-		},
+	s, up := fleet(t, 51, 6)
+	down := []Target{downTarget(t, "127.0.0.91"), downTarget(t, "127.0.0.92")}
+	targets := append([]Target{down[0], up[0], up[1], down[1]}, up[2:]...)
+	e := newTestExecutor(t, testConfig(s))
+	progress := &progressLog{t: t}
+	res := e.RunMany(context.Background(), targets, Command{Argv: []string{"true"}}, FanoutOptions{Concurrency: 4, Progress: progress.record})
+	if res.Succeeded != 6 || res.Failed != 2 || res.Skipped != 0 || res.Stopped {
+		t.Fatalf("got %d ok / %d failed / %d skipped (stopped %v), want 6 / 2 / 0", res.Succeeded, res.Failed, res.Skipped, res.Stopped)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newTestExecutor(t, testConfig(s))
-			progress := &progressLog{t: t}
-			tt.opts.Progress = progress.record
-			res := e.RunMany(context.Background(), tt.targets, Command{Argv: []string{"true"}}, tt.opts)
-			if res.Succeeded != tt.ok || res.Failed != tt.failed || res.Skipped != tt.skipped {
-				t.Fatalf("got %d ok / %d failed / %d skipped, want %d / %d / %d (%s)",
-					res.Succeeded, res.Failed, res.Skipped, tt.ok, tt.failed, tt.skipped, res.StopReason)
+	for i, r := range res.Results {
+		name := targets[i].Name
+		if strings.HasPrefix(name, "down-") {
+			if !errors.Is(r.Err, ErrUnreachable) || !strings.Contains(r.Err.Error(), name) || !strings.Contains(r.Err.Error(), "refused") {
+				t.Errorf("%s: err = %v, want ErrUnreachable naming the host and reason", name, r.Err)
 			}
-			if res.Stopped != (tt.skipped > 0) {
-				t.Errorf("stopped = %v (%q)", res.Stopped, res.StopReason)
-			}
-			for i, r := range res.Results {
-				name := tt.targets[i].Name
-				switch {
-				case strings.HasPrefix(name, "down-") && r.Err != nil && !errors.Is(r.Err, ErrSkipped):
-					if !errors.Is(r.Err, ErrUnreachable) || !strings.Contains(r.Err.Error(), name) || !strings.Contains(r.Err.Error(), "refused") {
-						t.Errorf("%s: err = %v, want ErrUnreachable naming the host and reason", name, r.Err)
-					}
-				case errors.Is(r.Err, ErrSkipped):
-					if i < tt.ok+tt.failed {
-						t.Errorf("%s (position %d) skipped before the stop", name, i)
-					}
-				case r.Err != nil:
-					t.Errorf("%s: %v", name, r.Err)
-				}
-			}
-			if progress.calls != tt.ok+tt.failed || progress.failed != tt.failed {
-				t.Errorf("progress: %d calls, %d failed; want %d, %d", progress.calls, progress.failed, tt.ok+tt.failed, tt.failed)
-			}
-		})
+		} else if r.Err != nil {
+			t.Errorf("%s: %v", name, r.Err)
+		}
+	}
+	if progress.calls != 8 || progress.failed != 2 {
+		t.Errorf("progress: %d calls, %d failed; want 8, 2", progress.calls, progress.failed)
 	}
 }
 
