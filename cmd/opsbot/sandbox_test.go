@@ -228,4 +228,3 @@ func processesMentioning(s string) []string {
 	}
 	return found
 }
-
