@@ -46,6 +46,7 @@ type Sandbox struct {
 	Parts   []Part
 	Missing []*testenv.MissingError
 
+	hosts   *hosts // nil without sshd
 	closers []func() error
 }
 
@@ -137,6 +138,7 @@ func (s *Sandbox) startHosts(ctx context.Context, d *configData) (*hosts, error)
 		return nil, err
 	}
 	s.onClose(h.close)
+	s.hosts = h
 	d.SSH = &sshData{KnownHosts: h.ssh.KnownHostsFile(), KeyFile: h.ssh.ClientKeyFile(), User: h.ssh.User()}
 	for _, spec := range h.specs {
 		d.Hosts = append(d.Hosts, hostData{hostSpec: spec, Port: h.byIP[spec.IP].Port})
