@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type sandboxSession struct {
 	done  chan error
 	root  string // the sandbox's directory
 	amURL string
+	once  sync.Once
 }
 
 // TestSandboxEverythingWorks runs the built `opsbot sandbox` with piped
@@ -188,10 +190,9 @@ func (s *sandboxSession) getJSON(url string, v any) {
 
 // stop ends the input, as a piped script's end does, and waits for the
 // sandbox to stop everything and exit.
-func (s *sandboxSession) stop() {
-	if s.cmd.ProcessState != nil {
-		return
-	}
+func (s *sandboxSession) stop() { s.once.Do(s.stopOnce) }
+
+func (s *sandboxSession) stopOnce() {
 	_ = s.in.Close()
 	select {
 	case err := <-s.done:
