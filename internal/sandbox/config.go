@@ -1,14 +1,14 @@
 package sandbox
 
 import (
-	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
-	"text/template"
 )
 
-// People are the sandbox's users: a name (usable with `as <name>` in the
+// Person is one of the sandbox's users: a name (usable with `as <name>` in the
 // console and in on-call commands), a Slack-like user id and a role.
 type Person struct{ Name, ID, Role string }
 
@@ -43,33 +43,31 @@ type hostData struct {
 	Port int
 }
 
-var configTemplate = template.Must(template.New("config").Funcs(template.FuncMap{
-	"join": strings.Join,
-	"q":    func(s string) string { return fmt.Sprintf("%q", s) },
-}).Parse(`# opsbot config written by ` + "`opsbot sandbox`" + ` for the servers it started;
-# it is removed when the sandbox stops. Every key is one a real config.yaml
-# has (config.example.yaml documents them all).
-
-{{if .Redis}}redis:
-  addrs: [{{q .Redis}}]              # the sandbox's redis-server
-  key_prefix: sandbox
-{{else}}# redis: not set, so the console keeps state in an embedded in-memory Redis.
-{{end}}
-http:
-  listen: {{.HTTP}}          # /metrics (Prometheus scrapes it), /hooks/alertmanager
-
-log: {level: warn, format: text}
-
-# Who may do what: type ` + "`as <name>`" + ` in the console to act as someone else.
-rbac:
-  default_role: viewer
-  users:
-{{- range .People}}
-    {{.ID}}: {{.Role}}{{end}}
-
-oncall:
-  people: { {{- range $i, $p := .People}}{{if $i}}, {{end}}{{$p.Name}}: {{$p.ID}}{{end -}} }
-  schedules:
+// render writes the config as YAML, with comments for the newcomer
+// reading it. (Plain printing rather than text/template keeps the
+// template engine out of opsbot's binary.)
+func (d configData) render() string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p("# opsbot config written by `opsbot sandbox` for the servers it started;\n" +
+		"# it is removed when the sandbox stops. Every key is one a real config.yaml\n" +
+		"# has (config.example.yaml documents them all).\n\n")
+	if d.Redis != "" {
+		p("redis:\n  addrs: [%q]              # the sandbox's redis-server\n  key_prefix: sandbox\n\n", d.Redis)
+	} else {
+		p("# redis: not set (redis-server is not installed), so the console keeps state\n# in an embedded in-memory Redis.\n\n")
+	}
+	p("http:\n  listen: %s          # /metrics (Prometheus scrapes it), /hooks/alertmanager\n\n", d.HTTP)
+	p("log: {level: warn, format: text}\n\n")
+	p("# Who may do what: type `as <name>` in the console to act as someone else.\n")
+	p("rbac:\n  default_role: viewer\n  users:\n")
+	var people []string
+	for _, u := range d.People {
+		p("    %s: %s\n", u.ID, u.Role)
+		people = append(people, u.Name+": "+u.ID)
+	}
+	p("\noncall:\n  people: {%s}\n", strings.Join(people, ", "))
+	p(`  schedules:
     - {name: sre, zone: UTC, users: [U1ALICE, U2BOB, U0CONSOLE], shift: 1w, handoff: "monday 09:00", start: "2026-01-05", escalation_policy: sre-urgent}
   policies:
     - name: sre-urgent
@@ -82,24 +80,54 @@ incident:
     sev2: {page: sre, update_every: 1h}
     sev3: {update_every: 4h}
     sev4: {}
-{{if .SSH}}
-# The hosts are sshd on loopback addresses; systemctl and journalctl there
-# are the sandbox's shim ({{.Root}}/hosts/bin), which runs demo services.
+
+`)
+	if d.SSH != nil {
+		d.renderSSH(p)
+	} else {
+		p("# ssh, actions: left out, sshd is not installed (apt-get install openssh-server).\n\n")
+	}
+	if d.AM == "" && d.Prom == "" {
+		p("# monitor: left out, neither prometheus nor prometheus-alertmanager is installed.\n")
+		return b.String()
+	}
+	p(`monitor:
+  webhook: {bearer_token: %s}   # what Alertmanager sends
+  routes:
+    - {match: 'severity="critical"', channel: alerts-critical}
+  default_channel: alerts
+  alertmanager: {url: %q}
+  prometheus: {url: %q}
+  node_job: node
+  oncall_schedule: sre
+`, d.Token, d.AM, d.Prom)
+	for _, m := range d.MissingMon {
+		p("  # %s\n", m)
+	}
+	return b.String()
+}
+
+func (d configData) renderSSH(p func(string, ...any)) {
+	p(`# The hosts are sshd on loopback addresses; systemctl and journalctl there
+# are the sandbox's shim (%s/hosts/bin), which runs demo services.
 ssh:
-  known_hosts: {{.SSH.KnownHosts}}
-  key_file: {{.SSH.KeyFile}}
-  user: {{.SSH.User}}
+  known_hosts: %s
+  key_file: %s
+  user: %s
   connect_timeout: 5s
   command_timeout: 30s
 
 actions:
   groups:
-{{- range $g, $svcs := .Groups}}
-    {{$g}}: {services: [{{join $svcs ", "}}]}{{end}}
-  hosts:
-{{- range .Hosts}}
-    - {name: {{.Name}}, address: {{.IP}}, port: {{.Port}}, groups: [{{.Group}}], env: {{.Env}}, labels: {owner: {{q .Owner}}}}{{end}}
-  actions:
+`, d.Root, d.SSH.KnownHosts, d.SSH.KeyFile, d.SSH.User)
+	for _, g := range slices.Sorted(maps.Keys(d.Groups)) {
+		p("    %s: {services: [%s]}\n", g, strings.Join(d.Groups[g], ", "))
+	}
+	p("  hosts:\n")
+	for _, h := range d.Hosts {
+		p("    - {name: %s, address: %s, port: %d, groups: [%s], env: %s, labels: {owner: %q}}\n", h.Name, h.IP, h.Port, h.Group, h.Env, h.Owner)
+	}
+	p(`  actions:
     status:
       argv: [systemctl, status, "{unit}"]
       params: {unit: {type: service}}
@@ -138,33 +166,14 @@ service:
   status_action: status
   logs_action: logs
   restart_action: restart
-{{else}}
-# ssh, actions: left out, sshd is not installed (apt-get install openssh-server).
-{{end}}
-{{- if or .AM .Prom}}
-monitor:
-  webhook: {bearer_token: {{.Token}}}   # what Alertmanager sends
-  routes:
-    - {match: 'severity="critical"', channel: alerts-critical}
-  default_channel: alerts
-  alertmanager: {url: {{q .AM}}}
-  prometheus: {url: {{q .Prom}}}
-  node_job: node
-  oncall_schedule: sre
-{{- range .MissingMon}}
-  # {{.}}{{end}}
-{{else}}
-# monitor: left out, neither prometheus nor prometheus-alertmanager is installed.
-{{end}}`))
+
+`)
+}
 
 // writeConfig renders the config into path (mode 0600: it holds the
 // webhook token).
 func writeConfig(path string, d configData) error {
-	var b bytes.Buffer
-	if err := configTemplate.Execute(&b, d); err != nil {
-		return fmt.Errorf("render the sandbox config: %w", err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(d.render()), 0o600); err != nil {
 		return fmt.Errorf("write the sandbox config: %w", err)
 	}
 	return nil
