@@ -21,6 +21,7 @@ func (s *Sandbox) Summary() string {
 		fmt.Fprintf(&b, "  left out: %s is not installed (apt-get install %s)\n", m.Binary, m.Package)
 	}
 	fmt.Fprintf(&b, "Config: %s (a real opsbot config; read it)\n", s.ConfigPath)
+	fmt.Fprintf(&b, "Files (graph, incident postmortem): %s, removed with the rest\n", s.FilesDir)
 	var people []string
 	for _, p := range People() {
 		people = append(people, fmt.Sprintf("%s (%s)", p.Name, p.Role))
