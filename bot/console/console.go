@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,19 +40,37 @@ type Console struct {
 	fileDir string
 	log     *slog.Logger
 
+	// people maps names to user ids for `as`; names the other way round.
+	people map[string]string
+	names  Names
+
 	mu      sync.Mutex
 	lineCh  chan input
 	buttons []Button
 	nextTS  int
+	// shown is what each message (channel/ts) last printed as, so that an
+	// update that changes nothing is not printed again.
+	shown map[string]string
 }
+
+// maxShown bounds shown; past it, it starts over.
+const maxShown = 1000
 
 // Options configure a console session.
 type Options struct {
-	User    string // acting Slack user id
+	User    string // acting Slack user id, or a name from People
 	Channel string // channel name requests appear to come from
-	Prompt  string // printed before each line; "" when stdin is not a terminal
-	FileDir string // where uploaded files are saved
-	Log     *slog.Logger
+	// Prompt is printed before each line; "" when stdin is not a terminal.
+	// With a prompt the terminal shows what is typed, so lines are not
+	// echoed; without one each line is echoed as "> line".
+	Prompt string
+	// FileDir is where uploaded files are saved; "" makes a directory for
+	// the session at the first file, and says where.
+	FileDir string
+	// People maps the names people go by (oncall.people) to user ids:
+	// `as <name>` takes them, and mentions of their ids read as @name.
+	People map[string]string
+	Log    *slog.Logger
 }
 
 var _ bot.Chat = (*Console)(nil)
@@ -59,13 +80,31 @@ func New(d Dispatcher, out io.Writer, o Options) *Console {
 	if o.Channel == "" {
 		o.Channel = "console"
 	}
-	if o.FileDir == "" {
-		o.FileDir = os.TempDir()
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Console{d: d, out: out, user: o.User, channel: o.Channel, prompt: o.Prompt, fileDir: o.FileDir, log: o.Log}
+	c := &Console{d: d, out: out, channel: o.Channel, prompt: o.Prompt, fileDir: o.FileDir, log: o.Log,
+		people: map[string]string{}, names: Names{}, shown: map[string]string{}}
+	for name, id := range o.People {
+		c.people[strings.ToLower(name)] = id
+		if prev, ok := c.names[id]; !ok || name < prev {
+			c.names[id] = name
+		}
+	}
+	c.user = o.User
+	if id, ok := c.resolve(o.User); ok {
+		c.user = id
+	}
+	return c
+}
+
+// Who says who the session acts as: "alice (U1ALICE)", or the id alone
+// when it has no name.
+func (c *Console) Who() string {
+	if n := c.names[c.user]; n != "" {
+		return n + " (" + c.user + ")"
+	}
+	return c.user
 }
 
 // MaxLine is the longest line read; longer lines are refused and the
@@ -173,9 +212,15 @@ func (c *Console) handleLine(ctx context.Context, line string) bool {
 	case strings.HasPrefix(line, "#"):
 		return true // comments in scripts
 	}
-	c.printf("> %s\n", line)
+	if c.prompt == "" {
+		c.printf("> %s\n", line)
+	}
 	if rest, ok := strings.CutPrefix(line, "click"); ok && (rest == "" || rest[0] == ' ') {
 		c.click(ctx, strings.TrimSpace(rest))
+		return true
+	}
+	if rest, ok := strings.CutPrefix(line, "as"); ok && (rest == "" || rest[0] == ' ') {
+		c.switchUser(strings.TrimSpace(rest))
 		return true
 	}
 	req := &bot.Request{UserID: c.user, Channel: c.channel, Text: line, Trigger: bot.TriggerConsole}
@@ -208,7 +253,7 @@ func (c *Console) answer(ctx context.Context, req *bot.Request) {
 		if bot.ErrorCode(err) == bot.CodeInternal {
 			c.log.Error("command failed", "text", req.Text, "err", err)
 		}
-		c.printf("! %s\n", bot.UserMessage(err))
+		c.printf("! %s\n", c.names.Mrkdwn(bot.UserMessage(err)))
 		return
 	}
 	if rep == nil {
@@ -220,7 +265,7 @@ func (c *Console) answer(ctx context.Context, req *bot.Request) {
 	}
 	if len(rep.ViewErrors) > 0 {
 		for block, msg := range rep.ViewErrors {
-			c.printf("! %s: %s\n", block, msg)
+			c.printf("! %s: %s\n", block, c.names.Mrkdwn(msg))
 		}
 		return
 	}
@@ -228,21 +273,34 @@ func (c *Console) answer(ctx context.Context, req *bot.Request) {
 	if req.Action != nil && rep.ReplaceOriginal {
 		ts = req.Action.MessageTS
 	}
-	c.show(req.Channel, ts, rep.Text, rep.Blocks, rep.ReplaceOriginal)
+	c.show(req.Channel, ts, rep.Text, rep.Blocks, rep.ReplaceOriginal, false)
 	if rep.File != nil {
 		_ = c.Upload(ctx, req.Channel, "", *rep.File)
 	}
 }
 
-// show prints a message and makes its buttons the clickable ones.
-func (c *Console) show(channel, ts, text string, blocks []slack.Block, updated bool) string {
+// show prints a message and makes its buttons the clickable ones. An
+// update that reads as the message did already is not printed again.
+// header names the channel above an update (a reply to a click has none).
+func (c *Console) show(channel, ts, text string, blocks []slack.Block, updated, header bool) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ts == "" {
 		c.nextTS++
 		ts = strconv.Itoa(c.nextTS)
 	}
-	out, buttons := Render(text, blocks, 1)
+	out, buttons := c.names.Render(text, blocks, 1)
+	key := channel + "/" + ts
+	if updated && c.shown[key] == out {
+		return ts
+	}
+	if len(c.shown) >= maxShown {
+		clear(c.shown)
+	}
+	c.shown[key] = out
+	if header {
+		fmt.Fprintf(c.out, "[%s]\n", c.where(channel))
+	}
 	if updated {
 		out = "(updated) " + out
 	}
@@ -256,6 +314,62 @@ func (c *Console) show(channel, ts, text string, blocks []slack.Block, updated b
 	return ts
 }
 
+// where names a channel for the "[...]" line above a posted message: a
+// DM (its "channel" is the user id) as "DM to @name".
+func (c *Console) where(channel string) string {
+	if isUserID(channel) {
+		return "DM to @" + c.names.User(channel)
+	}
+	return "#" + channel
+}
+
+func isUserID(s string) bool {
+	if len(s) < 2 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// switchUser makes the session act as another user: a name from People,
+// a user id, or a mention of either.
+func (c *Console) switchUser(arg string) {
+	if arg == "" {
+		c.printf("You are %s. Type `as <name>` to act as someone else%s.\n", c.Who(), c.knownNames())
+		return
+	}
+	id, ok := c.resolve(arg)
+	if !ok {
+		c.printf("! I don't know %q: give a name%s or a user id like U123ABC.\n", arg, c.knownNames())
+		return
+	}
+	c.user = id
+	c.printf("You are now %s.\n", c.Who())
+}
+
+// resolve finds the user id for a name, an id or a mention of either.
+func (c *Console) resolve(arg string) (string, bool) {
+	s := strings.TrimSuffix(strings.TrimPrefix(arg, "<@"), ">")
+	s, _, _ = strings.Cut(s, "|")
+	s = strings.TrimPrefix(s, "@")
+	if id, ok := c.people[strings.ToLower(s)]; ok {
+		return id, true
+	}
+	return s, isUserID(s)
+}
+
+func (c *Console) knownNames() string {
+	if len(c.people) == 0 {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(c.people))
+	return " (" + strings.Join(names, ", ") + ")"
+}
+
 func (c *Console) printf(format string, a ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -264,27 +378,55 @@ func (c *Console) printf(format string, a ...any) {
 
 // Post prints a message opsbot posts on its own initiative.
 func (c *Console) Post(_ context.Context, m bot.Message) (string, error) {
-	c.printf("[#%s]\n", m.Channel)
-	return c.show(m.Channel, "", m.Text, m.Blocks, false), nil
+	return c.show(m.Channel, "", m.Text, m.Blocks, false, true), nil
 }
 
-// Update prints the new content of an earlier message.
+// Update prints the new content of an earlier message, unless it reads
+// as before.
 func (c *Console) Update(_ context.Context, channel, ts string, m bot.Message) error {
-	c.printf("[#%s]\n", channel)
-	c.show(channel, ts, m.Text, m.Blocks, true)
+	c.show(channel, ts, m.Text, m.Blocks, true, true)
 	return nil
 }
 
-// Upload saves the file and prints where.
+// Upload saves the file in the session's directory and prints where. A
+// name already used in the session gets a number (graph-2.png).
 func (c *Console) Upload(_ context.Context, channel, _ string, f bot.File) error {
 	name := filepath.Base(f.Name)
 	if name == "." || name == "/" || name == "" {
 		name = "opsbot-file"
 	}
-	path := filepath.Join(c.fileDir, name)
+	dir, err := c.filesDir()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, name)
+	ext := filepath.Ext(name)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), i, ext))
+	}
 	if err := os.WriteFile(path, f.Content, 0o600); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	c.printf("[file %q saved to %s (%d bytes)]\n", f.Title, path, len(f.Content))
 	return nil
+}
+
+// filesDir returns the session's directory for files, making one at the
+// first file when none was given.
+func (c *Console) filesDir() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fileDir != "" {
+		return c.fileDir, nil
+	}
+	dir, err := os.MkdirTemp("", "opsbot-console-")
+	if err != nil {
+		return "", fmt.Errorf("make a directory for this session's files: %w", err)
+	}
+	c.fileDir = dir
+	fmt.Fprintf(c.out, "[files of this session are saved in %s]\n", dir)
+	return dir, nil
 }

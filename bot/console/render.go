@@ -31,17 +31,29 @@ var (
 	dateRe = regexp.MustCompile(`<!date\^[0-9]+\^[^|>]*\|([^>]*)>`)
 )
 
-// Mrkdwn turns Slack's mrkdwn escapes into readable terminal text.
-func Mrkdwn(s string) string {
+// Names maps Slack user ids to the names people go by (oncall.people),
+// so that mentions read as @alice rather than @U1ALICE.
+type Names map[string]string
+
+// Mrkdwn turns Slack's mrkdwn escapes into readable terminal text, with
+// no names known.
+func Mrkdwn(s string) string { return Names(nil).Mrkdwn(s) }
+
+// Render is Names.Render with no names known.
+func Render(text string, blocks []slack.Block, first int) (string, []Button) {
+	return Names(nil).Render(text, blocks, first)
+}
+
+// Mrkdwn turns Slack's mrkdwn escapes into readable terminal text: dates
+// as their fallback, links as "label (url)", mentions as @name (the label
+// Slack gave, else the known name, else the id), channels as #name.
+func (n Names) Mrkdwn(s string) string {
 	s = dateRe.ReplaceAllString(s, "$1")
 	s = linkRe.ReplaceAllString(s, "$2 ($1)")
 	s = bareRe.ReplaceAllString(s, "$1")
 	s = userRe.ReplaceAllStringFunc(s, func(m string) string {
 		g := userRe.FindStringSubmatch(m)
-		if g[2] != "" {
-			return "@" + g[2]
-		}
-		return "@" + g[1]
+		return "@" + n.label(g[1], g[2])
 	})
 	s = chanRe.ReplaceAllStringFunc(s, func(m string) string {
 		g := chanRe.FindStringSubmatch(m)
@@ -50,17 +62,38 @@ func Mrkdwn(s string) string {
 		}
 		return "#" + g[1]
 	})
-	s = groupRe.ReplaceAllString(s, "$2")
+	s = groupRe.ReplaceAllStringFunc(s, func(m string) string {
+		g := groupRe.FindStringSubmatch(m)
+		if g[2] != "" {
+			return g[2] // Slack's label is the handle with its @
+		}
+		return "@" + g[1]
+	})
 	s = specialRe.ReplaceAllString(s, "@$1")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
+// User returns how the console names a user id: its name when known.
+func (n Names) User(id string) string { return n.label(id, "") }
+
+func (n Names) label(id, given string) string {
+	switch {
+	case given != "":
+		return strings.TrimPrefix(given, "@")
+	case n[id] != "":
+		return n[id]
+	default:
+		return id
+	}
+}
+
 // Render writes a message as text: blocks when present, else the text.
 // Buttons are numbered from first; the ones rendered are returned.
-func Render(text string, blocks []slack.Block, first int) (string, []Button) {
+func (n Names) Render(text string, blocks []slack.Block, first int) (string, []Button) {
 	if len(blocks) == 0 {
-		return Mrkdwn(text), nil
+		return n.Mrkdwn(text), nil
 	}
+	textOf := n.textOf
 	var b strings.Builder
 	var buttons []Button
 	line := func(s string) {
@@ -111,7 +144,7 @@ func Render(text string, blocks []slack.Block, first int) (string, []Button) {
 		case *slack.ImageBlock:
 			line("[image: " + v.AltText + "]")
 		case *slack.RichTextBlock:
-			line(Mrkdwn(text))
+			line(n.Mrkdwn(text))
 		case *slack.InputBlock:
 			line("  " + textOf(v.Label) + ": …")
 		}
@@ -119,9 +152,12 @@ func Render(text string, blocks []slack.Block, first int) (string, []Button) {
 	return strings.TrimRight(b.String(), "\n"), buttons
 }
 
-func textOf(t *slack.TextBlockObject) string {
+func (n Names) textOf(t *slack.TextBlockObject) string {
 	if t == nil {
 		return ""
 	}
-	return Mrkdwn(t.Text)
+	return n.Mrkdwn(t.Text)
 }
+
+// textOf reads a text object with no names known (form labels, titles).
+func textOf(t *slack.TextBlockObject) string { return Names(nil).textOf(t) }

@@ -38,12 +38,20 @@ func (m *Main) runConsole(ctx context.Context) error {
 	if isTerminal(m.stdin) {
 		prompt = "opsbot> "
 	}
-	c := console.New(app.Router, m.stdout, console.Options{User: m.As, Channel: m.Channel, Prompt: prompt, Log: app.Log})
+	c := console.New(app.Router, m.stdout, console.Options{User: m.As, Channel: m.Channel, Prompt: prompt,
+		FileDir: m.fileDir, People: cfg.Oncall.People, Log: app.Log})
 	if err := app.MountAll(Surface{Chat: c}); err != nil {
 		return err
 	}
 	if m.HTTP {
-		srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
+		httpCfg := cfg.HTTP
+		if httpCfg.Listen == httpserver.DefaultListen {
+			// That is `opsbot run`'s address, and Prometheus' default port
+			// (the demo settings' Prometheus is there): the console takes
+			// a free port unless the config names another address.
+			httpCfg.Listen = "127.0.0.1:0"
+		}
+		srv := httpserver.New(httpCfg, app.Registry, app.Log)
 		srv.AddCheck("redis", pingStore(store))
 		app.serveHandlers(srv)
 		addr, err := srv.Start()
@@ -57,7 +65,8 @@ func (m *Main) runConsole(ctx context.Context) error {
 		})
 		fmt.Fprintf(m.stdout, "metrics and health on http://%s\n", addr)
 	}
-	fmt.Fprintf(m.stdout, "opsbot %s console: %s; state in %s.\nYou are %s. Type `help`, or `quit` to leave.\n", Version, source, where, m.As)
+	fmt.Fprintf(m.stdout, "opsbot %s console: %s; state in %s.\nYou are %s. Type `help`, `as <user>` to act as someone else, `click N` for a button, or `quit` to leave.\n",
+		Version, source, where, c.Who())
 	// The step loop (escalations, reminders, handoffs) runs beside the
 	// session and stops with it.
 	bg, stop := context.WithCancel(ctx)

@@ -271,3 +271,28 @@ func TestRedisDownIsSaidPlainly(t *testing.T) {
 		t.Errorf("ping with Redis down = %v, %v", rep, err)
 	}
 }
+
+// TestConsoleHTTPDefaultIsNotPrometheusPort: `console -http` with no
+// http.listen configured serves on a free port and says which, not on
+// 127.0.0.1:9090 (`opsbot run`'s default, and where the demo settings
+// look for Prometheus).
+func TestConsoleHTTPDefaultIsNotPrometheusPort(t *testing.T) {
+	var out bytes.Buffer
+	m := NewMain(strings.NewReader("ping\n"), &out, io.Discard)
+	t.Setenv("OPSBOT_CONFIG", "")
+	if err := m.ParseFlags([]string{"console", "-http"}); err != nil {
+		t.Fatal(err)
+	}
+	m.ConfigPath = filepath.Join(t.TempDir(), "absent.yaml") // the demo settings
+	err := m.Run(t.Context())
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("console -http: %v\n%s", err, out.String())
+	}
+	addr := regexp.MustCompile(`metrics and health on http://127\.0\.0\.1:(\d+)`).FindStringSubmatch(out.String())
+	if addr == nil || addr[1] == "9090" || addr[1] == "0" {
+		t.Errorf("console -http serves on %v, want a free port other than 9090:\n%s", addr, out.String())
+	}
+}

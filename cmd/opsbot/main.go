@@ -1,6 +1,7 @@
 // Command opsbot is the chat-ops bot: `opsbot run` connects to Slack,
-// `opsbot console` talks to you in the terminal, `opsbot check-config`
-// validates a config file, `opsbot version` prints the version.
+// `opsbot console` talks to you in the terminal, `opsbot sandbox` does so
+// with real servers started on loopback, `opsbot check-config` validates
+// a config file, `opsbot version` prints the version.
 package main
 
 import (
@@ -63,6 +64,9 @@ type Main struct {
 	// Drain is how long `run` lets replies in flight finish at a stop;
 	// change and service runs in flight are waited for beside it.
 	Drain time.Duration
+	// fileDir is where the console saves files ("" makes one per session);
+	// the sandbox sets it to a directory of its own.
+	fileDir string
 
 	closers []func() error
 }
@@ -77,6 +81,7 @@ const usage = `opsbot: chat-ops for IT operations teams
 Usage:
   opsbot [run] [-config FILE]            connect to Slack (Socket Mode) and serve
   opsbot console [-config FILE] [-as U]  talk to opsbot in this terminal
+  opsbot sandbox [-as U]                 start real servers on loopback and try everything in the console
   opsbot check-config [FILE]             validate a config file and exit
   opsbot version                         print the version
 
@@ -85,7 +90,7 @@ The config file is -config, else $OPSBOT_CONFIG, else ./config.yaml.
 Flags:
 `
 
-var subcommands = []string{"run", "console", "check-config", "version", "help"}
+var subcommands = []string{"run", "console", "sandbox", "check-config", "version", "help"}
 
 // ParseFlags reads the subcommand and its flags.
 func (m *Main) ParseFlags(args []string) error {
@@ -105,7 +110,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.stderr)
 	fs.Usage = func() { fmt.Fprint(m.stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&m.ConfigPath, "config", "", "config file (default $OPSBOT_CONFIG or ./config.yaml)")
-	fs.StringVar(&m.As, "as", ConsoleUser, "console: act as this Slack user id, to try RBAC")
+	fs.StringVar(&m.As, "as", ConsoleUser, "console, sandbox: act as this Slack user id (or a name from oncall.people), to try RBAC")
 	fs.StringVar(&m.Channel, "channel", "console", "console: the channel requests appear to come from")
 	fs.BoolVar(&m.HTTP, "http", false, "console: also serve /healthz, /readyz and /metrics")
 	fs.DurationVar(&m.Drain, "drain", drainTime, "run: how long replies in flight may finish at a stop (runs over SSH are waited for apart)")
@@ -142,6 +147,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.checkConfig()
 	case "console":
 		return m.runConsole(ctx)
+	case "sandbox":
+		return m.runSandbox(ctx)
 	default:
 		return m.runSlack(ctx)
 	}

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os/exec"
@@ -33,23 +34,32 @@ type Command func(addr string, attempt int) *exec.Cmd
 // ends.
 func StartServer(tb testing.TB, name string, readyPath string, command Command) *Process {
 	tb.Helper()
+	p, err := Launch(name, readyPath, command)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(p.Stop)
+	return p
+}
+
+// Launch is StartServer for programs: the caller must Stop the process.
+func Launch(name string, readyPath string, command Command) (*Process, error) {
 	var lastLogs string
 	for attempt := range 3 {
 		port, err := FreePort()
 		if err != nil {
-			tb.Fatalf("%s: find a free port: %v", name, err)
+			return nil, fmt.Errorf("%s: find a free port: %w", name, err)
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		p := &Process{URL: "http://" + addr, out: &tailBuffer{limit: 64 << 10}, done: make(chan struct{})}
 		p.cmd = command(addr, attempt)
 		p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 		if err := p.cmd.Start(); err != nil {
-			tb.Fatalf("%s: start: %v", name, err)
+			return nil, fmt.Errorf("%s: start: %w", name, err)
 		}
 		go func() { _ = p.cmd.Wait(); close(p.done) }()
 		if p.waitReady(readyPath, 30*time.Second) {
-			tb.Cleanup(p.Stop)
-			return p
+			return p, nil
 		}
 		p.Stop()
 		lastLogs = p.out.String()
@@ -57,9 +67,11 @@ func StartServer(tb testing.TB, name string, readyPath string, command Command) 
 			break
 		}
 	}
-	tb.Fatalf("%s did not become ready; its log:\n%s", name, lastLogs)
-	return nil
+	return nil, fmt.Errorf("%s did not become ready; its log:\n%s", name, lastLogs)
 }
+
+// Addr is the process's host:port.
+func (p *Process) Addr() string { return strings.TrimPrefix(p.URL, "http://") }
 
 // Logs returns the last 64 KiB the process wrote.
 func (p *Process) Logs() string { return p.out.String() }

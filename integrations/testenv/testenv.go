@@ -9,6 +9,17 @@ import (
 	"testing"
 )
 
+// MissingError is a server binary that is not installed, with the Debian
+// package that provides it.
+type MissingError struct {
+	Binary  string // the first name looked for
+	Package string // the Debian package to install
+}
+
+func (e *MissingError) Error() string {
+	return "need " + e.Binary + " (apt-get install " + e.Package + ")"
+}
+
 // EnvVar names the variable that turns missing servers from skips into failures.
 const EnvVar = "OPSBOT_INTEGRATION"
 
@@ -30,11 +41,21 @@ func Unavailable(tb testing.TB, reason string) {
 // Unavailable, naming the Debian package that provides it.
 func LookPath(tb testing.TB, debianPackage string, names ...string) string {
 	tb.Helper()
+	p, err := Find(debianPackage, names...)
+	if err != nil {
+		Unavailable(tb, err.Error())
+	}
+	return p
+}
+
+// Find returns the path of the first of names found on PATH or as an
+// absolute path, or a *MissingError naming debianPackage. It serves
+// programs (the sandbox) where LookPath serves tests.
+func Find(debianPackage string, names ...string) (string, error) {
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	Unavailable(tb, "need "+names[0]+" (apt-get install "+debianPackage+")")
-	return ""
+	return "", &MissingError{Binary: names[0], Package: debianPackage}
 }

@@ -203,7 +203,7 @@ func (l *Loop) Tick(ctx context.Context) (int, error) {
 		}
 		m, _ := z.Member.(string)
 		ok, err := l.runOne(ctx, m, int64(z.Score), now)
-		if err != nil {
+		if err != nil && !(ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 			l.opts.Log.Warn("step bookkeeping failed", "step", m, "err", err)
 		}
 		if ok {
@@ -247,6 +247,17 @@ func (l *Loop) runOne(ctx context.Context, m string, dueMs int64, now time.Time)
 		l.metrics.steps.WithLabelValues(kind, "ok").Inc()
 		if err := doneScript.Run(bctx, l.rdb, []string{l.due, l.steps, lock}, m, dueMs).Err(); err != nil {
 			return true, fmt.Errorf("finish step %s: %w", m, err)
+		}
+		return true, nil
+	}
+	if ctx.Err() != nil {
+		// The loop is stopping and the handler ended with it: not a
+		// failure. The step stays due as it was, with no attempt counted,
+		// so the next start (or another replica) runs it at once.
+		l.metrics.steps.WithLabelValues(kind, "interrupted").Inc()
+		l.opts.Log.Debug("step cut short by the stop; it runs again at the next start", "step", m, "err", runErr)
+		if err := l.rdb.Del(bctx, lock).Err(); err != nil {
+			return true, fmt.Errorf("release step %s: %w", m, err)
 		}
 		return true, nil
 	}

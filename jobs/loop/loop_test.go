@@ -1,9 +1,13 @@
 package loop_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -328,3 +332,55 @@ func TestScheduleInPipeline(t *testing.T) {
 		t.Error("a kind with ':' was queued")
 	}
 }
+
+// TestStepCutShortByShutdownIsNotAFailure: a handler that ends because
+// the loop is stopping (its context cancelled) is not retried with
+// backoff nor logged as a failure; the step stays due at its time, with
+// no attempt counted, so the next start runs it at once.
+func TestStepCutShortByShutdownIsNotAFailure(t *testing.T) {
+	s, c := store(t), newClock()
+	var logs syncBuf
+	started := make(chan struct{})
+	l := loop.New(s, loop.Options{Clock: c.Now, Backoff: time.Second, MaxAttempts: 3,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	_ = l.Handle("k", func(ctx context.Context, _, _ string) error {
+		close(started)
+		<-ctx.Done()
+		return fmt.Errorf("record handoff: %w", ctx.Err())
+	})
+	due := c.Now()
+	_ = l.Schedule(context.Background(), "k", "a", due, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _, _ = l.Tick(ctx) }()
+	<-started
+	cancel()
+	<-done
+	if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a step cut short by the stop was logged as a failure:\n%s", logs.String())
+	}
+	got, ok, err := l.Pending(context.Background(), "k", "a")
+	if err != nil || !ok || !got.Equal(due) {
+		t.Fatalf("after the stop the step is due %v (pending %v, %v), want still %v", got, ok, err, due)
+	}
+	// Counted as no attempt: it may still fail MaxAttempts-1 more times
+	// and one more before it is dropped.
+	var runs atomic.Int32
+	l2 := newLoop(t, s, c, "k", func(context.Context, string, string) error { runs.Add(1); return errors.New("down") })
+	for range 2 {
+		tick(t, l2)
+		c.Add(time.Minute)
+	}
+	if _, ok, _ := l2.Pending(context.Background(), "k", "a"); !ok {
+		t.Errorf("the step was dropped after %d failures: the cut-short run counted as an attempt", runs.Load())
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for the loop's and the test's goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

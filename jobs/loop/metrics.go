@@ -13,7 +13,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsbot_loop_steps_total",
-			Help: "Due steps run by this replica, by kind and outcome (ok, retry, dropped).",
+			Help: "Due steps run by this replica, by kind and outcome (ok, retry, dropped; interrupted: cut short by a stop, run again at the next start).",
 		}, []string{"kind", "outcome"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "opsbot_loop_step_lag_seconds",

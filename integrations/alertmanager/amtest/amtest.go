@@ -6,6 +6,7 @@
 package amtest
 
 import (
+	"fmt"
 	"testing"
 
 	"opsbot/integrations/testenv"
@@ -22,21 +23,49 @@ type Server struct {
 // skipped, or fails when OPSBOT_INTEGRATION=require.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	bin := testenv.LookPath(tb, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	bin := testenv.LookPath(tb, packageName, binaries...)
+	s, err := start(bin, tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.proc.Stop)
+	return s
+}
+
+// New is Start for programs (the sandbox): the configuration and data go
+// into dir, which must exist, and the caller must Close the server.
+// Without the binary the error is a *testenv.MissingError.
+func New(dir string, opts ...Option) (*Server, error) {
+	bin, err := testenv.Find(packageName, binaries...)
+	if err != nil {
+		return nil, err
+	}
+	return start(bin, dir, opts)
+}
+
+// The Debian package and the names its binary goes by.
+const packageName = "prometheus-alertmanager"
+
+var binaries = []string{"prometheus-alertmanager", "alertmanager"}
+
+func start(bin, dir string, opts []Option) (*Server, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
 	cfg, err := o.config()
 	if err != nil {
-		tb.Fatalf("amtest: %v", err)
+		return nil, fmt.Errorf("amtest: %w", err)
 	}
-	dir := tb.TempDir()
 	cfgPath, err := cfg.write(dir)
 	if err != nil {
-		tb.Fatalf("amtest: write alertmanager config: %v", err)
+		return nil, fmt.Errorf("amtest: write alertmanager config: %w", err)
 	}
-	return &Server{proc: startProcess(tb, bin, cfgPath, dir)}
+	p, err := startProcess(bin, cfgPath, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{proc: p}, nil
 }
 
 // URL is the base URL of Alertmanager's web UI and API,
@@ -45,3 +74,9 @@ func (s *Server) URL() string { return s.proc.URL }
 
 // Logs returns the latest output of Alertmanager, for failure messages.
 func (s *Server) Logs() string { return s.proc.Logs() }
+
+// Close stops Alertmanager and waits for it to exit.
+func (s *Server) Close() error {
+	s.proc.Stop()
+	return nil
+}

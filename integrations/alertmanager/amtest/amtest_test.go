@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"opsbot/integrations/testenv"
 )
 
 func TestStartServesConfigAndStopsOnCleanup(t *testing.T) {
@@ -46,5 +48,28 @@ func TestStartServesConfigAndStopsOnCleanup(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
 		c.Close()
 		t.Fatalf("%s still accepts connections after cleanup", u.Host)
+	}
+}
+
+// TestNewAndClose: a server from New is ready until Close, and has exited
+// after it.
+func TestNewAndClose(t *testing.T) {
+	testenv.LookPath(t, packageName, binaries...)
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(s.URL() + "/-/ready")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("not ready: %v %v", res, err)
+	}
+	res.Body.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.proc.Done():
+	default:
+		t.Error("alertmanager still runs after Close")
 	}
 }

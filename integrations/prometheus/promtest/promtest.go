@@ -6,6 +6,7 @@
 package promtest
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,10 +30,25 @@ type Server struct {
 }
 
 type options struct {
-	hosts []string
-	down  []string
-	rules string
-	cpus  int
+	hosts        []string
+	down         []string
+	rules        string
+	cpus         int
+	targets      []Target
+	alertmanager string
+}
+
+// Target is a scrape target beside the fake exporter: a real exporter, or
+// the program under test.
+type Target struct {
+	Job  string // job label; targets of one job share its scrape config
+	Addr string // host:port
+	// MetricsPath defaults to /metrics.
+	MetricsPath string
+	// Labels are added to every series of the target (instance, say).
+	Labels map[string]string
+	// HonorLabels keeps the target's own job and instance labels.
+	HonorLabels bool
 }
 
 // Option changes what Start sets up.
@@ -56,6 +72,18 @@ func WithRules(rulesYAML string) Option {
 	return func(o *options) { o.rules = rulesYAML }
 }
 
+// WithTargets makes Prometheus scrape these targets too, once a second.
+// Scrape only the fake exporter's hosts, or none (WithHosts()), besides.
+func WithTargets(targets ...Target) Option {
+	return func(o *options) { o.targets = append(o.targets, targets...) }
+}
+
+// WithAlertmanager makes Prometheus send the alerts its rules fire to the
+// Alertmanager at addr (host:port).
+func WithAlertmanager(addr string) Option {
+	return func(o *options) { o.alertmanager = addr }
+}
+
 // WithCPUs sets how many CPUs each fake host reports (default 2).
 func WithCPUs(n int) Option {
 	return func(o *options) { o.cpus = n }
@@ -69,47 +97,93 @@ func WithCPUs(n int) Option {
 // the test is skipped, or fails when OPSBOT_INTEGRATION=require.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	bin := testenv.LookPath(tb, "prometheus", "prometheus", "/usr/bin/prometheus")
+	bin := testenv.LookPath(tb, packageName, binaries...)
+	s, err := start(bin, tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.tb = tb
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// New is Start for programs (the sandbox): the configuration and data go
+// into dir, which must exist, and the caller must Close the server.
+// Without the binary the error is a *testenv.MissingError.
+func New(dir string, opts ...Option) (*Server, error) {
+	bin, err := testenv.Find(packageName, binaries...)
+	if err != nil {
+		return nil, err
+	}
+	return start(bin, dir, opts)
+}
+
+// The Debian package and the names its binary goes by.
+const packageName = "prometheus"
+
+var binaries = []string{"prometheus", "/usr/bin/prometheus"}
+
+func start(bin, dir string, opts []Option) (*Server, error) {
 	o := options{hosts: []string{"web-1", "web-2", "db-1"}, cpus: 2}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	dir := tb.TempDir()
-
-	s := &Server{tb: tb, hosts: map[string]*Host{}, http: &http.Client{Transport: &http.Transport{}}}
+	s := &Server{hosts: map[string]*Host{}, http: &http.Client{Transport: &http.Transport{}}}
 	for _, name := range o.hosts {
 		if _, dup := s.hosts[name]; dup {
-			tb.Fatalf("promtest: host %q given twice", name)
+			return nil, fmt.Errorf("promtest: host %q given twice", name)
 		}
 		s.hosts[name] = newHost(name, o.cpus)
 		s.order = append(s.order, name)
 	}
-	s.exporter = httptest.NewServer(exporterHandler(s.hosts))
-	tb.Cleanup(s.exporter.Close)
-	tb.Cleanup(s.http.CloseIdleConnections)
-
-	downAddr, err := closedPort()
+	cfg := scrapeConfig{hosts: o.hosts, down: o.down, rules: o.rules, targets: o.targets, alertmanager: o.alertmanager}
+	if len(o.hosts) > 0 {
+		s.exporter = httptest.NewServer(exporterHandler(s.hosts))
+		cfg.exporterAddr = s.exporter.Listener.Addr().String()
+	}
+	if len(o.down) > 0 {
+		downAddr, err := closedPort()
+		if err != nil {
+			s.closeExporter()
+			return nil, fmt.Errorf("promtest: find a closed port: %w", err)
+		}
+		cfg.downAddr = downAddr
+	}
+	proc, err := startProcess(bin, dir, cfg)
 	if err != nil {
-		tb.Fatalf("promtest: find a closed port: %v", err)
+		s.closeExporter()
+		return nil, err
 	}
-	cfg := scrapeConfig{
-		exporterAddr: s.exporter.Listener.Addr().String(),
-		downAddr:     downAddr,
-		hosts:        o.hosts,
-		down:         o.down,
-		rules:        o.rules,
-	}
-	s.proc = startProcess(tb, bin, dir, cfg)
+	s.proc = proc
 	s.URL = s.proc.URL
-	return s
+	return s, nil
+}
+
+// Close stops Prometheus (waiting for it to exit) and the fake exporter.
+func (s *Server) Close() error {
+	s.proc.Stop()
+	s.closeExporter()
+	return nil
+}
+
+func (s *Server) closeExporter() {
+	if s.exporter != nil {
+		s.exporter.Close()
+	}
+	s.http.CloseIdleConnections()
 }
 
 // Host returns the fake host called name; the test fails if there is none.
+// On a Server from New it panics instead.
 func (s *Server) Host(name string) *Host {
-	s.tb.Helper()
 	h, ok := s.hosts[name]
 	if !ok {
-		s.tb.Fatalf("promtest: no fake host %q (have %v)", name, s.order)
+		msg := fmt.Sprintf("promtest: no fake host %q (have %v)", name, s.order)
+		if s.tb == nil {
+			panic(msg)
+		}
+		s.tb.Helper()
+		s.tb.Fatal(msg)
 	}
 	return h
 }

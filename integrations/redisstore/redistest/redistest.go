@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,8 @@ type Server struct {
 	out    *bytes.Buffer // read only once exited is closed
 	exited chan struct{}
 	err    error // how the process ended, once exited is closed
+
+	stopOnce sync.Once
 }
 
 // Start runs redis-server with nothing persisted and stops it when the
@@ -39,26 +42,50 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin := testenv.LookPath(tb, "redis-server", "redis-server")
+	s, err := start(bin, tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.stop)
+	return s
+}
+
+// New is Start for programs (the sandbox): redis-server keeps its working
+// files in dir, which must exist, and the caller must Close the server.
+// Without redis-server the error is a *testenv.MissingError.
+func New(dir string) (*Server, error) {
+	bin, err := testenv.Find("redis-server", "redis-server")
+	if err != nil {
+		return nil, err
+	}
+	return start(bin, dir)
+}
+
+// Close stops the server and waits until it has exited.
+func (s *Server) Close() error {
+	s.stop()
+	return nil
+}
+
+func start(bin, dir string) (*Server, error) {
 	var failure string
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := testenv.FreePort()
 		if err != nil {
-			tb.Fatalf("find a free port: %v", err)
+			return nil, fmt.Errorf("find a free port: %w", err)
 		}
 		s, err := launch(bin, port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", tb.TempDir(), "--protected-mode", "no")
+			"--dir", dir, "--protected-mode", "no")
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		if s.waitReady(5 * time.Second) {
-			tb.Cleanup(s.stop)
-			return s
+			return s, nil
 		}
 		s.stop()
 		failure = fmt.Sprintf("redis-server on %s ended (%v) with this output:\n%s", s.Addr, s.err, s.out)
 	}
-	tb.Fatalf("redis-server did not start in 5 attempts; the last: %s", failure)
-	return nil
+	return nil, fmt.Errorf("redis-server did not start in 5 attempts; the last: %s", failure)
 }
 
 // launch starts redis-server on port and notes when it exits.
@@ -101,8 +128,10 @@ func (s *Server) waitReady(limit time.Duration) bool {
 
 // stop kills the server and waits until it has exited.
 func (s *Server) stop() {
-	_ = s.cmd.Process.Kill()
-	<-s.exited
+	s.stopOnce.Do(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	})
 }
 
 // Client returns a client for the server, closed when the test ends.

@@ -41,3 +41,24 @@ func TestStartAnswers(t *testing.T) {
 		t.Error("Ping after Kill succeeded")
 	}
 }
+
+// TestNewAndClose: a server from New answers until Close, and not after.
+func TestNewAndClose(t *testing.T) {
+	testenv.LookPath(t, "redis-server", "redis-server")
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.waitReady(time.Second) {
+		t.Fatal("the server from New does not answer")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.exited:
+	default:
+		t.Error("redis-server still runs after Close")
+	}
+	_ = s.Close() // a second Close is harmless
+}
