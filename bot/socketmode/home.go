@@ -2,11 +2,14 @@ package socketmode
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"opsbot/bot/blocks"
 )
 
 // HomeSection renders one part of a user's App Home.
@@ -38,26 +41,31 @@ func (h *Home) Render(ctx context.Context, userID string) []slack.Block {
 	h.mu.Lock()
 	names := append([]string(nil), h.names...)
 	h.mu.Unlock()
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "opsbot", false, false)),
-		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Type `/ops help` in any channel, or DM me a command.", false, false)),
+	set := []slack.Block{
+		blocks.Header("opsbot"),
+		blocks.Context("Type `/ops help` in any channel, or DM me a command."),
 	}
-	for _, n := range names {
+	for i, n := range names {
 		h.mu.Lock()
 		s := h.sections[n]
 		h.mu.Unlock()
-		blocks = append(blocks, slack.NewDividerBlock(),
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*"+n+"*", false, false), nil, nil))
 		part, err := s(ctx, userID)
 		switch {
 		case err != nil:
-			part = []slack.Block{slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "_could not load this section; try again later_", false, false))}
+			part = []slack.Block{blocks.Context("_could not load this section; try again later_")}
 		case len(part) == 0:
-			part = []slack.Block{slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "_nothing here_", false, false))}
+			part = []slack.Block{blocks.Context("_nothing here_")}
 		}
-		blocks = append(blocks, part...)
+		part = append([]slack.Block{slack.NewDividerBlock(), blocks.Section("*" + blocks.Escape(n) + "*")}, part...)
+		// Slack refuses a Home of more than 100 blocks, and shows nothing
+		// then: a section that does not fit is left out, saying so.
+		if len(set)+len(part) > blocks.MaxViewBlocks-1 {
+			set = append(set, blocks.Context(fmt.Sprintf("_%d more sections did not fit; use the commands in a channel_", len(names)-i)))
+			break
+		}
+		set = append(set, part...)
 	}
-	return blocks
+	return set
 }
 
 // maybeHome publishes the App Home when a user opens it.

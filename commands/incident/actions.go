@@ -52,7 +52,7 @@ func (s *Service) clickNote(_ context.Context, req *bot.Request) (*bot.Reply, er
 	if !ok {
 		return nil, bot.Errorf(bot.CodeInvalid, "this button does not name an incident")
 	}
-	in := slack.NewPlainTextInputBlockElement(blocks.Plain("What happened, what you found (start with follow-up: for an action item)"), fieldNote).WithMultiline(true)
+	in := slack.NewPlainTextInputBlockElement(blocks.Plain("What happened, what you found (start with follow-up: for an action item)"), fieldNote).WithMultiline(true).WithMaxLength(MaxNote)
 	return &bot.Reply{View: &slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           blocks.Plain("Note on " + FormatID(n)),

@@ -3,12 +3,12 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // HomeSection is the App Home section "open incidents I'm in": those user
@@ -31,13 +31,18 @@ func (s *Service) HomeSection(ctx context.Context, userID string) ([]slack.Block
 		case i.Reporter == userID:
 			role = " · you reported it"
 		}
-		fmt.Fprintf(&b, "%s *%s* %s · %s · opened %s%s\n", stateIcon[i.State], i.ID(), i.Severity, blocks.Escape(i.Title), elapsed(now, i.Created), role)
+		// Ten full titles of &s would pass a section's 3,000 characters.
+		fmt.Fprintf(&b, "%s *%s* %s · %s · opened %s%s\n", stateIcon[i.State], i.ID(), i.Severity, blocks.EscapeCut(i.Title, homeTitle), elapsed(now, i.Created), role)
 	}
 	if total > int64(len(incs)) {
 		fmt.Fprintf(&b, "…and %d more: `incident list open mine`", total-int64(len(incs)))
 	}
 	return []slack.Block{
-		slack.NewHeaderBlock(blocks.Plain("Open incidents you're in")),
-		slack.NewSectionBlock(blocks.Mrkdwn(strings.TrimSuffix(b.String(), "\n")), nil, nil),
+		blocks.Header("Open incidents you're in"),
+		blocks.Section(strings.TrimSuffix(b.String(), "\n")),
 	}, nil
 }
+
+// homeTitle is how much of a title the App Home shows (`incident show`
+// has the rest).
+const homeTitle = 80

@@ -17,6 +17,14 @@ import (
 // MaxTitle is the longest incident title accepted.
 const MaxTitle = 120
 
+// The most the incident forms take in their other fields: Slack's limit
+// for a text input, and a line's worth of services.
+const (
+	MaxDescription = 3000
+	MaxServices    = 300
+	MaxNote        = 3000
+)
+
 // OpenRequest is what opening an incident takes.
 type OpenRequest struct {
 	Title       string
@@ -241,7 +249,7 @@ func (s *Service) cmdNew(_ context.Context, req *bot.Request) (*bot.Reply, error
 		opts = append(opts, slack.NewOptionBlockObject(v, blocks.Plain(sev.String()+" "+sevHint[sev]), nil))
 	}
 	sevSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blocks.Plain("Choose a severity"), fieldSeverity, opts...)
-	desc := slack.NewPlainTextInputBlockElement(blocks.Plain("What is happening, since when, who is affected"), fieldDesc).WithMultiline(true)
+	desc := slack.NewPlainTextInputBlockElement(blocks.Plain("What is happening, since when, who is affected"), fieldDesc).WithMultiline(true).WithMaxLength(MaxDescription)
 	view := &slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           blocks.Plain("New incident"),
@@ -253,7 +261,7 @@ func (s *Service) cmdNew(_ context.Context, req *bot.Request) (*bot.Reply, error
 			slack.NewInputBlock(fieldTitle, blocks.Plain("Title"), nil, slack.NewPlainTextInputBlockElement(blocks.Plain("Checkout latency above 2s"), fieldTitle).WithMaxLength(MaxTitle)),
 			slack.NewInputBlock(fieldSeverity, blocks.Plain("Severity (sev1 to sev4)"), nil, sevSelect),
 			optional(slack.NewInputBlock(fieldDesc, blocks.Plain("Description"), nil, desc)),
-			optional(slack.NewInputBlock(fieldServices, blocks.Plain("Affected services or assets"), nil, slack.NewPlainTextInputBlockElement(blocks.Plain("checkout, db-main"), fieldServices))),
+			optional(slack.NewInputBlock(fieldServices, blocks.Plain("Affected services or assets"), nil, slack.NewPlainTextInputBlockElement(blocks.Plain("checkout, db-main"), fieldServices).WithMaxLength(MaxServices))),
 		}},
 	}
 	return &bot.Reply{View: view}, nil

@@ -13,9 +13,9 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/bot/audit"
-	"opsbot/internal/testkit"
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -158,5 +158,7 @@ func (s *Server) Restart(tb testing.TB) {
 		n.stop()
 		tb.Fatalf("redis-server did not start again on %s (%v):\n%s", s.Addr, n.err, n.out)
 	}
+	// The new process is the one the test's cleanup (or Kill) stops.
 	s.cmd, s.out, s.exited, s.err = n.cmd, n.out, n.exited, nil
+	s.stopOnce = sync.Once{}
 }

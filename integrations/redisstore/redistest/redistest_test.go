@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +62,16 @@ func TestNewAndClose(t *testing.T) {
 		t.Error("redis-server still runs after Close")
 	}
 	_ = s.Close() // a second Close is harmless
+}
+
+// A restarted server is the one Kill (and the test's cleanup) stops.
+func TestKillAfterRestartStopsTheNewProcess(t *testing.T) {
+	s := Start(t)
+	s.Kill()
+	s.Restart(t)
+	s.Kill()
+	if conn, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
+		conn.Close()
+		t.Fatal("the restarted redis-server still answers after Kill")
+	}
 }
