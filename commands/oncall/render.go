@@ -2,11 +2,12 @@ package oncall
 
 import (
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"opsbot/bot/blocks"
 )
 
 func pageText(p *Page) string {
@@ -30,20 +31,22 @@ func pageBlocks(p *Page, level int) []slack.Block {
 	}
 	about := ""
 	if p.Ref != "" {
-		about = " about *" + p.Ref + "*"
+		about = " about *" + blocks.Escape(p.Ref) + "*"
 	}
+	// A long message is cut to the section's 3,000 (the notification's
+	// text keeps more of it).
 	set := []slack.Block{
-		slack.NewSectionBlock(blocks.Mrkdwn(fmt.Sprintf(":rotating_light: *Page %s* from %s%s\n%s", p.ID, from, about, blocks.Escape(p.Message))), nil, nil),
+		blocks.Section(fmt.Sprintf(":rotating_light: *Page %s* from %s%s\n%s", p.ID, from, about, blocks.Escape(p.Message))),
 	}
-	ctx := fmt.Sprintf("Paged: %s · level %d of %d · %s", p.Target, level+1, len(p.Levels), blocks.Date(p.Created, nil))
+	ctx := fmt.Sprintf("Paged: %s · level %d of %d · %s", blocks.Escape(p.Target), level+1, len(p.Levels), blocks.Date(p.Created, nil))
 	if p.Channel != "" {
-		ctx += " · from <#" + p.Channel + ">"
+		ctx += " · from " + blocks.ChannelRef(p.Channel)
 	}
-	set = append(set, slack.NewContextBlock("", blocks.Mrkdwn(ctx)))
+	set = append(set, blocks.Context(ctx))
 	switch p.State {
 	case PageAcked:
-		set = append(set, slack.NewSectionBlock(blocks.Mrkdwn(fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s",
-			mention(p.AckedBy), blocks.Date(p.AckedAt, nil))), nil, nil))
+		set = append(set, blocks.Section(fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s",
+			mention(p.AckedBy), blocks.Date(p.AckedAt, nil))))
 	default:
 		btn := slack.NewButtonBlockElement("oncall.ack", p.ID, blocks.Plain("Acknowledge")).WithStyle(slack.StylePrimary)
 		set = append(set, slack.NewActionBlock("oncall:"+p.ID, btn))
