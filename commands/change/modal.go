@@ -10,9 +10,15 @@ import (
 	"opsbot/bot/blocks"
 )
 
+// input is a text field of the change forms: a reason takes as much as
+// Slack allows, the other fields a line.
 func input(id, label, hint string, multiline bool) *slack.InputBlock {
 	el := slack.NewPlainTextInputBlockElement(blocks.Plain(blocks.PlainCut(hint, blocks.MaxPlaceholder)), id)
 	el.Multiline = multiline
+	el.MaxLength = 500
+	if multiline {
+		el.MaxLength = blocks.MaxInputLength
+	}
 	return slack.NewInputBlock(id, blocks.Plain(blocks.PlainCut(label, blocks.MaxInputLabel)), nil, el)
 }
 
@@ -36,7 +42,8 @@ func (s *Service) handleNew(context.Context, *bot.Request) (*bot.Reply, error) {
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			input("action", "Action and values", "restart nginx", false),
 			input("target", "Hosts", "a host, a group or labels like role=web,env=prod", false),
-			optional(input("window", "Window (optional)", "2026-12-02 02:00 for 1h; empty runs it once approved", false)),
+			// Slack adds "(optional)" to the label itself.
+			optional(input("window", "Window", "2026-12-02 02:00 for 1h; empty runs it once approved", false)),
 			input("reason", "Reason", "why this change is needed", true),
 		}},
 	}}, nil

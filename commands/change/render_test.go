@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"opsbot/internal/testkit"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,11 @@ func TestChangeCardHasNothingLive(t *testing.T) {
 		m := c.message(2, time.UTC)
 		inert(t, state+" text", m.Text)
 		inertBlocks(t, state, m.Blocks)
+		// and Slack takes it, every field at its longest
+		c.Reason, c.Progress, c.RejectReason, c.Result = testkit.Hostile(3000), testkit.Hostile(500), testkit.Hostile(3000), testkit.Hostile(3000)
+		c.Approvals = []Approval{{User: "UBOB", Emergency: testkit.Hostile(3000)}, {User: "UCAROL"}}
+		long := c.message(2, time.UTC)
+		testkit.SlackAccepts(t, long.Text, long.Blocks)
 		if h := m.Blocks[0].(*slack.HeaderBlock); utf8.RuneCountInString(h.Text.Text) > blocks.MaxHeader {
 			t.Errorf("header of %d characters", utf8.RuneCountInString(h.Text.Text))
 		}
@@ -171,4 +177,20 @@ func TestChangeRunPostsNothingLive(t *testing.T) {
 		inert(t, fmt.Sprintf("message %d text", i), p.Text)
 		inertBlocks(t, fmt.Sprintf("message %d", i), p.Blocks)
 	}
+}
+
+// The change forms keep Slack's limits (titles, labels, max_length) and
+// say "optional" once: Slack adds it to an optional field's label.
+func TestChangeFormsAreAccepted(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.svc.handleNew(context.Background(), &bot.Request{UserID: "UBOB"})
+	if err != nil || rep.View == nil {
+		t.Fatalf("change new = %+v, %v", rep, err)
+	}
+	raw, _ := json.Marshal(rep.View)
+	if strings.Contains(string(raw), "(optional)") {
+		t.Errorf("a label says (optional) itself: %s", raw)
+	}
+	testkit.SlackAcceptsModal(t, *rep.View)
+	testkit.SlackAcceptsModal(t, *rejectModal("CHG-123456"))
 }
