@@ -14,7 +14,7 @@ import (
 // click applies a button's transition. A refused one (a stale button)
 // is answered, to the clicker only, with what is true now, and the
 // message is refreshed in case it was behind.
-func (s *Service) click(ctx context.Context, req *bot.Request, c change) (*bot.Reply, error) {
+func (s *Service) click(ctx context.Context, req *bot.Request, c transitionArgs) (*bot.Reply, error) {
 	n, ok := ParseID(req.Action.Value)
 	if !ok {
 		return nil, bot.Errorf(bot.CodeInvalid, "this button does not name an incident")
@@ -33,15 +33,15 @@ func (s *Service) click(ctx context.Context, req *bot.Request, c change) (*bot.R
 }
 
 func (s *Service) clickAck(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	return s.click(ctx, req, change{op: "ack"})
+	return s.click(ctx, req, transitionArgs{op: "ack"})
 }
 
 func (s *Service) clickResolve(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	return s.click(ctx, req, change{op: "resolve"})
+	return s.click(ctx, req, transitionArgs{op: "resolve"})
 }
 
 func (s *Service) clickCommander(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	return s.click(ctx, req, change{op: "role", arg: "commander", arg2: req.UserID})
+	return s.click(ctx, req, transitionArgs{op: "role", arg: "commander", arg2: req.UserID})
 }
 
 const fieldNote = "note"
@@ -73,7 +73,7 @@ func (s *Service) submitNote(ctx context.Context, req *bot.Request) (*bot.Reply,
 	if text == "" {
 		return &bot.Reply{ViewErrors: map[string]string{fieldNote: "write the note"}}, nil
 	}
-	inc, err := s.run(ctx, n, change{op: "note", actor: req.UserID, arg: text})
+	inc, err := s.run(ctx, n, transitionArgs{op: "note", actor: req.UserID, arg: text})
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ func (s *Service) cmdAck(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	if req.Args.Len() > next {
 		return nil, req.Command.UsageError("ack takes only the incident id")
 	}
-	inc, err := s.run(ctx, n, change{op: "ack", actor: req.UserID})
+	inc, err := s.run(ctx, n, transitionArgs{op: "ack", actor: req.UserID})
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Service) cmdResolve(ctx context.Context, req *bot.Request) (*bot.Reply,
 		return nil, err
 	}
 	summary := req.Args.Rest(next)
-	inc, err := s.run(ctx, n, change{op: "resolve", actor: req.UserID, arg: summary})
+	inc, err := s.run(ctx, n, transitionArgs{op: "resolve", actor: req.UserID, arg: summary})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *Service) cmdReopen(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	if req.Args.Len() > next {
 		return nil, req.Command.UsageError("reopen takes only the incident id")
 	}
-	inc, err := s.run(ctx, n, change{op: "reopen", actor: req.UserID})
+	inc, err := s.run(ctx, n, transitionArgs{op: "reopen", actor: req.UserID})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Service) cmdSev(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	if err != nil {
 		return nil, req.Command.UsageError("%v", err)
 	}
-	inc, err := s.run(ctx, n, change{op: "sev", actor: req.UserID, arg: strconv.Itoa(int(sev))})
+	inc, err := s.run(ctx, n, transitionArgs{op: "sev", actor: req.UserID, arg: strconv.Itoa(int(sev))})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) cmdRole(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.run(ctx, n, change{op: "role", actor: req.UserID, arg: role, arg2: user, users: []string{user}})
+	inc, err := s.run(ctx, n, transitionArgs{op: "role", actor: req.UserID, arg: role, arg2: user, users: []string{user}})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) cmdNote(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if text == "" {
 		return nil, req.Command.UsageError("write the note after the incident id")
 	}
-	inc, err := s.run(ctx, n, change{op: "note", actor: req.UserID, arg: text})
+	inc, err := s.run(ctx, n, transitionArgs{op: "note", actor: req.UserID, arg: text})
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (s *Service) cmdStatus(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	if text == "" {
 		return nil, req.Command.UsageError("write the status update after the incident id")
 	}
-	inc, err := s.run(ctx, n, change{op: "status", actor: req.UserID, arg: text})
+	inc, err := s.run(ctx, n, transitionArgs{op: "status", actor: req.UserID, arg: text})
 	if err != nil {
 		return nil, err
 	}

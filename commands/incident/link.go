@@ -24,7 +24,7 @@ func (s *Service) cmdLink(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if err != nil {
 		return nil, req.Command.UsageError("%v", err)
 	}
-	inc, err := s.run(ctx, n, change{op: "link", actor: req.UserID, arg: kind + " " + what})
+	inc, err := s.run(ctx, n, transitionArgs{op: "link", actor: req.UserID, arg: kind + " " + what})
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *Service) cmdLink(ctx context.Context, req *bot.Request) (*bot.Reply, er
 }
 
 // linkArgs reads what to link: a change id (CHG-7, with or without the
-// word change) or the word alert and the alert's name.
+// word transitionArgs) or the word alert and the alert's name.
 func linkArgs(first, rest string) (kind, what string, err error) {
 	switch strings.ToLower(first) {
 	case "":

@@ -27,7 +27,7 @@ return 1`)
 
 // applyScript makes one change to an incident, or refuses it and says
 // why, and returns the outcome followed by the incident's fields.
-// Outcomes: ok, same (nothing to change), missing, resolved (it is
+// Outcomes: ok, same (nothing to transitionArgs), missing, resolved (it is
 // resolved), acked (already acknowledged), notresolved (reopen of an
 // unresolved incident).
 // The ops page (a later escalation level reached people) and unreached

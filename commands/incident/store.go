@@ -68,15 +68,16 @@ func toAny(l []string) []any {
 	return out
 }
 
-// change is one transition asked of applyScript.
-type change struct {
+// transitionArgs is one transition asked of applyScript: the operation, who
+// asks it, its arguments.
+type transitionArgs struct {
 	op, actor, arg, arg2 string
 	users                []string // people to index the incident under
 }
 
 // apply runs a transition and returns its outcome and the incident as it
 // now is (nil when missing).
-func (st *store) apply(ctx context.Context, n int64, c change, now time.Time) (string, *Incident, error) {
+func (st *store) apply(ctx context.Context, n int64, c transitionArgs, now time.Time) (string, *Incident, error) {
 	keys := []string{st.hash(n), st.tl(n), st.set("open"), st.set("resolved"), st.counts()}
 	for s := Severity(1); s <= 4; s++ {
 		keys = append(keys, st.sevSet(s))

@@ -14,7 +14,7 @@ import (
 // incident's messages are updated, metrics observed, paging stopped or
 // started, reminders moved. A refused change returns its outcome with the
 // incident as it is and changes nothing.
-func (s *Service) transition(ctx context.Context, n int64, c change) (string, *Incident, error) {
+func (s *Service) transition(ctx context.Context, n int64, c transitionArgs) (string, *Incident, error) {
 	now := s.now()
 	if c.actor != "opsbot" {
 		c.users = append(c.users, c.actor)
@@ -90,13 +90,13 @@ func (s *Service) pagedByEscalation(ctx context.Context, ref, page string, level
 	}
 	where := fmt.Sprintf("%s level %d", page, level+1)
 	if level > 0 && len(reached) > 0 {
-		c := change{op: "page", actor: "opsbot", arg: strings.Join(reached, ","), arg2: where, users: reached}
+		c := transitionArgs{op: "page", actor: "opsbot", arg: strings.Join(reached, ","), arg2: where, users: reached}
 		if _, _, err := s.transition(ctx, n, c); err != nil {
 			s.log.Warn("record escalation on incident", "incident", ref, "page", page, "err", err)
 		}
 	}
 	if len(failed) > 0 {
-		c := change{op: "unreached", actor: "opsbot", arg: strings.Join(failed, ","), arg2: where}
+		c := transitionArgs{op: "unreached", actor: "opsbot", arg: strings.Join(failed, ","), arg2: where}
 		if _, _, err := s.transition(ctx, n, c); err != nil {
 			s.log.Warn("record failed page on incident", "incident", ref, "page", page, "err", err)
 		}
@@ -123,7 +123,7 @@ func (s *Service) stopPage(ctx context.Context, i *Incident, user string) {
 }
 
 // conflict explains a refused change.
-func (s *Service) conflict(outcome string, c change, i *Incident) string {
+func (s *Service) conflict(outcome string, c transitionArgs, i *Incident) string {
 	id := i.ID()
 	switch outcome {
 	case "acked":
@@ -143,7 +143,7 @@ func (s *Service) conflict(outcome string, c change, i *Incident) string {
 }
 
 // run is a command's transition: refusals become conflict errors.
-func (s *Service) run(ctx context.Context, n int64, c change) (*Incident, error) {
+func (s *Service) run(ctx context.Context, n int64, c transitionArgs) (*Incident, error) {
 	outcome, inc, err := s.transition(ctx, n, c)
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func (s *Service) AcknowledgeFromPage(ctx context.Context, ref, user string) {
 	if !ok {
 		return
 	}
-	if _, _, err := s.transition(ctx, n, change{op: "ack", actor: user}); err != nil {
+	if _, _, err := s.transition(ctx, n, transitionArgs{op: "ack", actor: user}); err != nil {
 		s.log.Warn("acknowledge incident from its page", "incident", ref, "err", err)
 	}
 }
