@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -76,4 +77,41 @@ type Runner interface {
 // not be cut off; Wait returns when it has.
 type Waiter interface {
 	Wait()
+}
+
+// Job is recurring work a domain offers the scheduler (jobs/scheduler):
+// each occurrence of its schedule runs once, whatever the number of
+// replicas, and is recorded.
+type Job struct {
+	// Name is how people name it in `jobs run <name>`.
+	Name string
+	// Summary is one line for `jobs list`.
+	Summary string
+	// Schedule is a cron expression of 5 fields or a descriptor
+	// (@daily, @hourly, @every 10m), read in Zone (IANA; "" is UTC).
+	Schedule, Zone string
+	// CatchUp says what happens to occurrences missed while every replica
+	// was down: "latest" (the default) runs the latest of them once,
+	// saying so; "none" skips them.
+	CatchUp string
+	// Timeout bounds one run (default 10 minutes).
+	Timeout time.Duration
+	// Run does the work of one occurrence.
+	Run func(ctx context.Context, run JobRun) error
+}
+
+// JobRun is one occurrence of a Job being run.
+type JobRun struct {
+	// Due is the occurrence's time (now, for a run by hand).
+	Due time.Time
+	// By is who ran it by hand (a user id), "" for the schedule.
+	By string
+	// Missed counts the occurrences before Due missed while every replica
+	// was down, which this run stands in for (catch_up: latest).
+	Missed int
+}
+
+// JobSet offers recurring jobs to the scheduler.
+type JobSet interface {
+	Jobs() []Job
 }
