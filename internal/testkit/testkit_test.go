@@ -275,3 +275,14 @@ func TestDecodeYAMLIsStrict(t *testing.T) {
 		t.Error("an unknown key was accepted")
 	}
 }
+
+func BenchmarkReportPercentiles(b *testing.B) {
+	durs := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		durs = append(durs, time.Duration(b.N-i)*time.Microsecond)
+	}
+	ReportPercentiles(b, durs)
+	if b.N > 1 && durs[0] > durs[1] {
+		b.Errorf("durations not sorted: %v", durs[:2])
+	}
+}
