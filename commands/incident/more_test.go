@@ -18,6 +18,7 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
+	"opsbot/internal/testkit"
 )
 
 // roundTrips counts what a client sends to Redis: one per command, one per
@@ -69,12 +70,12 @@ func TestOpenRoundTrips(t *testing.T) {
 	oc, err := oncall.New(oncall.Config{
 		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL"}, Shift: "1w",
 			Handoff: "monday 09:00", Start: "2026-03-09"}},
-	}, oncall.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Clock: c.Now})
+	}, oncall.Deps{Store: redisstore.New(client, "t"), Chat: testkit.NewChat(), Steps: warm.loop, Clock: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := testConfig()
-	real, err := incident.New(cfg, incident.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Pager: oc, Clock: c.Now})
+	real, err := incident.New(cfg, incident.Deps{Store: redisstore.New(client, "t"), Chat: testkit.NewChat(), Steps: warm.loop, Pager: oc, Clock: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,10 +96,10 @@ func TestStatusReminders(t *testing.T) {
 	srv, c := start(t)
 	e := newEnv(t, srv, c, opts{})
 	e.ok(t, "U1ALICE", "incident open sev1 payments failing") // sev1: an update every 30m
-	msgTS := e.chat.posted("CSRE")[0].TS
-	reminders := func() []post {
-		var out []post
-		for _, p := range e.chat.all() {
+	msgTS := e.chat.Posted("CSRE")[0].TS
+	reminders := func() []testkit.Post {
+		var out []testkit.Post
+		for _, p := range e.chat.All() {
 			if strings.Contains(p.Msg.Text, "is due a status update") {
 				out = append(out, p)
 			}
@@ -336,7 +337,7 @@ func TestOnMiniredis(t *testing.T) {
 	mr := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC))
 	e := newEnvOn(t, redisstore.New(client, "t"), c, opts{})
 	e.ok(t, "U1ALICE", "incident open sev1 db down")
 	e.ok(t, "U2BOB", "incident ack INC-1")
@@ -375,11 +376,11 @@ func TestAckBeforeTheMessageIsRecorded(t *testing.T) {
 		e.svc.AcknowledgeFromPage(context.Background(), ref, "U3CAROL")
 	}
 	e.ok(t, "U1ALICE", "incident open sev1 site down")
-	posts := e.chat.posted("CSRE")
+	posts := e.chat.Posted("CSRE")
 	if len(posts) == 0 {
 		t.Fatal("no incident message posted")
 	}
-	last := e.chat.last("CSRE", posts[0].TS)
+	last := e.chat.Last("CSRE", posts[0].TS)
 	if !strings.Contains(last.Text, "acknowledged by <@U3CAROL>") {
 		t.Errorf("the message does not show the acknowledgement:\n%s", messageJSON(t, last))
 	}
