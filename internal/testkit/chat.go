@@ -32,7 +32,8 @@ type Chat struct {
 	posts   []Post
 	n       int
 	deleted map[string]bool // channel/ts
-	// Fail, when set, is called with the method ("post", "update",
+	gone    map[string]bool // channels whose posts fail
+	// Fail, when set (before the chat is used), is called with the method ("post", "update",
 	// "upload") and the channel; an error it returns is the call's. It is
 	// called outside the chat's lock, possibly from many goroutines.
 	Fail func(method, channel string) error
@@ -57,6 +58,9 @@ func (c *Chat) Post(_ context.Context, m bot.Message) (string, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gone[m.Channel] {
+		return "", slack.SlackErrorResponse{Err: "channel_not_found"}
+	}
 	c.n++
 	ts := fmt.Sprintf("1700000000.%06d", c.n)
 	c.posts = append(c.posts, Post{Channel: m.Channel, Thread: m.Thread, TS: ts, Msg: m})
@@ -98,6 +102,18 @@ func (c *Chat) Delete(channel, ts string) {
 		c.deleted = map[string]bool{}
 	}
 	c.deleted[channel+"/"+ts] = true
+}
+
+// FailPostsTo makes posts to each of channels fail with Slack's
+// channel_not_found from now on, and posts to every other channel work
+// again; FailPostsTo() lifts it. Safe while the chat is in use.
+func (c *Chat) FailPostsTo(channels ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gone = map[string]bool{}
+	for _, ch := range channels {
+		c.gone[ch] = true
+	}
 }
 
 // All returns everything recorded, in order.

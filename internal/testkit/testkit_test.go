@@ -101,6 +101,30 @@ func TestChatDeletedMessageCannotBeUpdated(t *testing.T) {
 	}
 }
 
+func TestChatFailPostsTo(t *testing.T) {
+	c := NewChat()
+	ctx := context.Background()
+	c.FailPostsTo("C1", "C2")
+	var serr slack.SlackErrorResponse
+	if _, err := c.Post(ctx, bot.Message{Channel: "C2"}); !errors.As(err, &serr) || serr.Err != "channel_not_found" {
+		t.Errorf("post to a failing channel: %v, want channel_not_found", err)
+	}
+	if _, err := c.Post(ctx, bot.Message{Channel: "C3"}); err != nil {
+		t.Errorf("post to another channel: %v", err)
+	}
+	c.FailPostsTo("C1")
+	if _, err := c.Post(ctx, bot.Message{Channel: "C2"}); err != nil {
+		t.Errorf("post to a channel no longer failing: %v", err)
+	}
+	c.FailPostsTo()
+	if _, err := c.Post(ctx, bot.Message{Channel: "C1"}); err != nil {
+		t.Errorf("post after the failures were lifted: %v", err)
+	}
+	if got := len(c.Posts()); got != 3 {
+		t.Errorf("%d posts recorded, want the 3 that worked", got)
+	}
+}
+
 func TestClock(t *testing.T) {
 	t0 := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 	c := NewClock(t0)
