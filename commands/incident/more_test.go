@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,22 +20,10 @@ import (
 	"opsbot/internal/testkit"
 )
 
-// roundTrips counts what a client sends to Redis: one per command, one per
-// pipeline or transaction.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
-
 func TestOpenRoundTrips(t *testing.T) {
 	srv, c := start(t)
 	client := srv.Client(t)
-	rt := &roundTrips{}
+	rt := &testkit.RoundTrips{}
 	client.AddHook(rt)
 	ctx := context.Background()
 	// Load the scripts first: a cold EVALSHA costs one more (NOSCRIPT, EVAL).
@@ -54,11 +41,11 @@ func TestOpenRoundTrips(t *testing.T) {
 		{"incident open sev1 site down", 3, "the page is recorded with the message refs; the fake pager uses no Redis"},
 	}
 	for _, tt := range tests {
-		rt.n.Store(0)
+		rt.Reset()
 		if _, err := warm.do(t, "U1ALICE", "CSRE", "", tt.cmd); err != nil {
 			t.Fatal(err)
 		}
-		if got := rt.n.Load(); got != tt.want {
+		if got := rt.Count(); got != tt.want {
 			t.Errorf("%s: %d round trips, want %d (%s)", tt.cmd, got, tt.want, tt.why)
 		}
 	}
@@ -80,11 +67,11 @@ func TestOpenRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := func() int64 {
-		rt.n.Store(0)
+		rt.Reset()
 		if _, err := real.Open(ctx, incident.OpenRequest{Title: "site down", Severity: 1, Reporter: "U1ALICE", Channel: "CSRE"}); err != nil {
 			t.Fatal(err)
 		}
-		return rt.n.Load()
+		return rt.Count()
 	}
 	open() // warm the on-call scripts
 	if got := open(); got != 7 {

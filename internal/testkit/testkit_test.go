@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/integrations/redisstore/redistest"
 )
 
 func TestChatRecords(t *testing.T) {
@@ -308,5 +310,40 @@ func BenchmarkReportPercentiles(b *testing.B) {
 	ReportPercentiles(b, durs)
 	if b.N > 1 && durs[0] > durs[1] {
 		b.Errorf("durations not sorted: %v", durs[:2])
+	}
+}
+
+func TestRoundTripsCountsCommandsAndPipelines(t *testing.T) {
+	client := redistest.Start(t).Client(t)
+	rt := &RoundTrips{}
+	client.AddHook(rt)
+	ctx := context.Background()
+	commands := func() {
+		client.Set(ctx, "a", "1", 0)
+		client.Get(ctx, "a")
+	}
+	pipeline := func() {
+		_, err := client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Incr(ctx, "n")
+			p.Incr(ctx, "n")
+			p.Incr(ctx, "n")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// once to open the connections (their handshakes are round trips too)
+	commands()
+	pipeline()
+	rt.Reset()
+	commands()
+	if got := rt.Count(); got != 2 {
+		t.Errorf("two commands: %d round trips", got)
+	}
+	rt.Reset()
+	pipeline()
+	if got := rt.Count(); got != 1 {
+		t.Errorf("a pipeline of three: %d round trips, want 1", got)
 	}
 }
