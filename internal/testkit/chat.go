@@ -1,7 +1,11 @@
 // Package testkit is opsbot's one place for test doubles that many
 // packages need: a Chat that records what the domains post, a clock
-// tests move by hand, a router wired like the app's, and an in-memory
-// deduper. It is test equipment: nothing outside tests imports it.
+// tests move by hand, a router wired like the app's, an in-memory
+// deduper, and a few checks several suites make (Redis round trips,
+// live Slack markup, strict example YAML, benchmark percentiles). It is
+// test equipment: nothing outside tests imports it. Of opsbot it imports
+// only bot and bot/rbac, so the tests of any package those two do not
+// import may use it.
 package testkit
 
 import (
