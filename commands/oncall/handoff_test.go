@@ -69,6 +69,9 @@ func TestHandoffPostFailureIsRetried(t *testing.T) {
 	ch.FailPostsTo("CSRE")
 	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC))
 	e.tick(t)
+	if n := len(ch.Posted("CSRE")); n != 0 {
+		t.Fatalf("%d notices while posts to CSRE failed", n)
+	}
 	ch.FailPostsTo()
 	c.Add(time.Minute) // past the loop's retry backoff
 	e.tick(t)
