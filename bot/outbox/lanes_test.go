@@ -112,7 +112,7 @@ func (r *recordingAPI) UpdateMessageContext(ctx context.Context, channel, ts str
 
 func TestUpdatesTakeOneTokenEach(t *testing.T) {
 	// Given six messages in a channel paced at 2 a second, burst 3
-	clock := newFakeClock()
+	clock := newClock()
 	rec := &recordingAPI{clock: clock}
 	o, s, _ := setupAPI(t, outbox.Options{Clock: clock, PerSecond: 2, Burst: 3},
 		func(c *slack.Client) outbox.API { rec.Client = c; return rec })
@@ -190,7 +190,7 @@ func (g *gatedAPI) reached() []string {
 func TestBacklogCountsTheQueue(t *testing.T) {
 	// Given a post in flight and five more queued behind it, in a channel
 	// paced at 1 a second with a burst of 3
-	clock := newFakeClock()
+	clock := newClock()
 	gate := &gatedAPI{open: make(chan struct{})}
 	o, _, _ := setupAPI(t, outbox.Options{Clock: clock},
 		func(c *slack.Client) outbox.API { gate.Client = c; return gate })
@@ -243,13 +243,13 @@ func TestACancelledPostLeavesTheQueue(t *testing.T) {
 }
 
 func TestEphemeralMessagesHonourRetryAfter(t *testing.T) {
-	clock := newFakeClock()
+	clock := newClock()
 	o, s, _ := setup(t, outbox.Options{Clock: clock})
 	s.SetRateLimit("chat.postEphemeral", "C1", 2*time.Second, 1)
 	if _, err := o.Post(context.Background(), bot.Message{Channel: "C1", EphemeralTo: "U2", Text: "private"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := clock.waits(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
+	if got, want := clock.Slept(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("waits = %v, want the Retry-After only: %v", got, want)
 	}
 	if calls := s.CallsTo("chat.postEphemeral"); len(calls) != 2 || calls[0].Status != http.StatusTooManyRequests {

@@ -21,6 +21,7 @@ import (
 	"opsbot/bot/outbox"
 	"opsbot/bot/slackemu"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -172,47 +173,14 @@ func TestUpdateOfADMPostedToAUserID(t *testing.T) {
 	}
 }
 
-// fakeClock advances only when the outbox sleeps, and records every wait.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
+// newClock is a clock that moves only when the outbox sleeps
+// (testkit.Clock's Sleep), noting every wait.
+var _ outbox.Clock = (*testkit.Clock)(nil)
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(max(d, 0))
-	return nil
-}
-
-// waits returns the waits that took time.
-func (c *fakeClock) waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []time.Duration
-	for _, d := range c.sleeps {
-		if d > 0 {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
 
 func TestPacingIsOnePerSecondPerChannelAfterABurstOfThree(t *testing.T) {
-	clock := newFakeClock()
+	clock := newClock()
 	o, s, _ := setup(t, outbox.Options{Clock: clock})
 	ctx := context.Background()
 	for i := 0; i < 6; i++ {
@@ -221,15 +189,15 @@ func TestPacingIsOnePerSecondPerChannelAfterABurstOfThree(t *testing.T) {
 		}
 	}
 	// Three at once, then one a second.
-	if got, want := clock.waits(), []time.Duration{time.Second, time.Second, time.Second}; !slices.Equal(got, want) {
+	if got, want := clock.Slept(), []time.Duration{time.Second, time.Second, time.Second}; !slices.Equal(got, want) {
 		t.Errorf("waits for 6 posts = %v, want %v", got, want)
 	}
 	// Another channel has its own burst.
 	if _, err := o.Post(ctx, bot.Message{Channel: "C2", Text: "elsewhere"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(clock.waits()); n != 3 {
-		t.Errorf("a post to another channel waited: %v", clock.waits())
+	if n := len(clock.Slept()); n != 3 {
+		t.Errorf("a post to another channel waited: %v", clock.Slept())
 	}
 	if d := o.Backlog("C1"); d != time.Second {
 		t.Errorf("Backlog(C1) after the burst = %s, want 1s", d)
@@ -240,7 +208,7 @@ func TestPacingIsOnePerSecondPerChannelAfterABurstOfThree(t *testing.T) {
 }
 
 func TestEphemeralMessagesAreNotPacedPerChannel(t *testing.T) {
-	clock := newFakeClock()
+	clock := newClock()
 	o, s, _ := setup(t, outbox.Options{Clock: clock})
 	ctx := context.Background()
 	for i := 0; i < 6; i++ {
@@ -248,7 +216,7 @@ func TestEphemeralMessagesAreNotPacedPerChannel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if w := clock.waits(); len(w) != 0 {
+	if w := clock.Slept(); len(w) != 0 {
 		t.Errorf("ephemeral posts waited %v", w)
 	}
 	msgs := s.Messages("C1")
@@ -276,13 +244,13 @@ func (f *flakyAPI) PostMessageContext(ctx context.Context, channel string, opts 
 }
 
 func TestNetworkErrorsAreRetriedWithDoublingBackoff(t *testing.T) {
-	clock := newFakeClock()
+	clock := newClock()
 	o, s, reg := setupAPI(t, outbox.Options{Clock: clock, Backoff: 100 * time.Millisecond},
 		func(c *slack.Client) outbox.API { return &flakyAPI{Client: c, fails: 2} })
 	if _, err := o.Post(context.Background(), bot.Message{Channel: "C1", Text: "through"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := clock.waits(), []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}; !slices.Equal(got, want) {
+	if got, want := clock.Slept(), []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}; !slices.Equal(got, want) {
 		t.Errorf("backoff waits = %v, want %v", got, want)
 	}
 	if n := value(t, reg, "chat.postMessage", "network"); n != 2 {

@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -85,11 +86,7 @@ func TestDenialSaysWhoCan(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	errs := rbac.Config{DefaultRole: "god", Users: map[string]string{"alice": "admin", "U1": "root"}, Groups: map[string]string{"@sre": "viewer"}}.Validate()
-	var got []string
-	for _, e := range errs {
-		got = append(got, e.Error())
-	}
-	joined := strings.Join(got, "\n")
+	joined := fmt.Sprint(errors.Join(errs...)) // one a line
 	for _, w := range []string{"default_role: unknown role \"god\"", "users.U1: unknown role \"root\"", "users.alice: not a Slack user id", "groups.@sre: write the handle without @"} {
 		if !strings.Contains(joined, w) {
 			t.Errorf("Validate() =\n%s\nwant %q", joined, w)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/outbox"
+	"opsbot/internal/testkit"
 )
 
 // parseLikeSlackGo turns one WebSocket frame into the event slack-go's
@@ -67,21 +67,6 @@ func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("no network in fuzzing")
 }
 
-type memOnce struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-func (d *memOnce) Once(_ context.Context, key string, _ time.Duration) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.seen[key] {
-		return false, nil
-	}
-	d.seen[key] = true
-	return true, nil
-}
-
 // touchAll reads every field a handler may read, and answers with text,
 // a view or form errors depending on the request, so delivery runs too.
 type touchAll struct{}
@@ -108,7 +93,7 @@ func fuzzTransport(panics *bot.Panics) *Transport {
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
 	out := outbox.New(api, outbox.Options{Attempts: 1}, reg, log)
-	t := New(Config{}, api, touchAll{}, out, &memOnce{seen: map[string]bool{}}, panics, reg, log)
+	t := New(Config{}, api, touchAll{}, out, &testkit.Deduper{}, panics, reg, log)
 	t.http = hc
 	t.botUserID = "UBOT"
 	return t

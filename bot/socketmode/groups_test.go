@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"opsbot/bot/rbac"
 	"opsbot/bot/socketmode"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 // fakeGroups plays usergroups.list. Each call takes its answer from
@@ -64,23 +64,6 @@ func membership(groups map[string][]string) groupsAnswer {
 	return a
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // promptly runs f and fails the test if it has not returned in 10 s: a
 // guard against a lookup hanging behind Slack, not a measurement.
 func promptly(t *testing.T, what string, f func()) {
@@ -106,9 +89,9 @@ func groupsOf(t *testing.T, g *socketmode.GroupCache, ctx context.Context, user 
 	return got, err
 }
 
-func newCache(t *testing.T, f *fakeGroups, opts ...socketmode.GroupOption) (*socketmode.GroupCache, *testClock, context.Context) {
+func newCache(t *testing.T, f *fakeGroups, opts ...socketmode.GroupOption) (*socketmode.GroupCache, *testkit.Clock, context.Context) {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel) // ends a call the fake still holds
 	return socketmode.NewGroupCache(f, time.Minute, append([]socketmode.GroupOption{socketmode.GroupClock(clock.Now)}, opts...)...), clock, ctx
@@ -125,7 +108,7 @@ func TestGroupCacheAnswersWhileSlackIsSlow(t *testing.T) {
 	}
 	<-f.started
 
-	clock.Advance(2 * time.Minute) // past the ttl: due for a refresh, still usable
+	clock.Add(2 * time.Minute) // past the ttl: due for a refresh, still usable
 	// usergroups.list now hangs until the test answers it.
 	for i := 0; i < 3; i++ {
 		if got, err := groupsOf(t, g, ctx, "U1"); err != nil || !slices.Equal(got, []string{"sre"}) {
@@ -201,11 +184,11 @@ func TestGroupCacheStopsUsingTooStaleMembership(t *testing.T) {
 	}
 
 	f.failWith(errors.New("slack_down"))
-	clock.Advance(5 * time.Minute)
+	clock.Add(5 * time.Minute)
 	if r := roleOf(); r != bot.RoleAdmin {
 		t.Errorf("role 5 min after the last good list = %s, want admin (stale but within max_stale)", r)
 	}
-	clock.Advance(6 * time.Minute)
+	clock.Add(6 * time.Minute)
 	if r := roleOf(); r != bot.RoleResponder {
 		t.Errorf("role 11 min after the last good list = %s, want responder (the direct role)", r)
 	}
@@ -237,18 +220,18 @@ func TestGroupCachePausesAfterFailure(t *testing.T) {
 	if n := f.calls.Load(); n != 1 {
 		t.Errorf("usergroups.list called %d times at one instant, want 1", n)
 	}
-	clock.Advance(5 * time.Second)
+	clock.Add(5 * time.Second)
 	f.failWith(&slack.RateLimitedError{RetryAfter: 30 * time.Second})
 	_, _ = groupsOf(t, g, ctx, "U1")
 	if n := f.calls.Load(); n != 2 {
 		t.Fatalf("usergroups.list called %d times 5 s after a failure, want 2", n)
 	}
-	clock.Advance(29 * time.Second)
+	clock.Add(29 * time.Second)
 	_, _ = groupsOf(t, g, ctx, "U1")
 	if n := f.calls.Load(); n != 2 {
 		t.Errorf("usergroups.list called %d times within Retry-After, want 2", n)
 	}
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	f.answers <- membership(map[string][]string{"sre": {"U1"}})
 	f.fail.Store(nil)
 	if got, err := groupsOf(t, g, ctx, "U1"); err != nil || !slices.Equal(got, []string{"sre"}) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,23 +16,8 @@ import (
 	"opsbot/bot/slackemu"
 	"opsbot/bot/socketmode"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
-
-// onceInMemory is a Deduper for one process.
-type onceInMemory struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-func (d *onceInMemory) Once(_ context.Context, key string, _ time.Duration) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.seen[key] {
-		return false, nil
-	}
-	d.seen[key] = true
-	return true, nil
-}
 
 type echo struct{}
 
@@ -55,7 +39,7 @@ func newTransport(emu *slackemu.Server, cfg socketmode.Config) *socketmode.Trans
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
 	out := outbox.New(api, outbox.Options{}, reg, log)
-	return socketmode.New(cfg, api, echo{}, out, &onceInMemory{seen: map[string]bool{}}, nil, reg, log)
+	return socketmode.New(cfg, api, echo{}, out, &testkit.Deduper{}, nil, reg, log)
 }
 
 // runFor runs tr until it returns or 20 s pass, which fails the test.

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"opsbot/bot"
+	"opsbot/internal/testkit"
 )
 
 // BenchmarkDispatch measures one command through the whole chain (metrics,
@@ -35,7 +35,7 @@ func BenchmarkDispatch(b *testing.B) {
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			a := demoApp(b, 1<<30)
-			trips := &countTrips{} // first, so it counts what answerLocally answers too
+			trips := &testkit.RoundTrips{} // first, so it counts what answerLocally answers too
 			a.Store.Client().AddHook(trips)
 			if tc.noRedis {
 				// Answer every Redis command in process, so what remains is
@@ -52,7 +52,7 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
-			b.ReportMetric(float64(trips.n.Load())/float64(b.N), "redis-trips/op")
+			b.ReportMetric(float64(trips.Count())/float64(b.N), "redis-trips/op")
 			if !tc.noRedis {
 				if keys, err := a.Store.Client().Keys(ctx, a.Store.Key("ratelimit", "*")).Result(); err != nil || len(keys) == 0 {
 					b.Fatalf("the rate limit counted nothing: keys %v, %v", keys, err)
@@ -145,19 +145,6 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// countTrips is a go-redis hook counting round trips (a pipeline is one).
-type countTrips struct{ n atomic.Int64 }
-
-func (c *countTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *countTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
-}
-
-func (c *countTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
 }
 
 // answerLocally is a go-redis hook that answers commands without the

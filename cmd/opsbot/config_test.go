@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"opsbot/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"opsbot/bot/config"
 	"opsbot/bot/golden"
+	"opsbot/internal/testkit"
 )
 
 // TestBrokenConfigs checks the report for each broken file against its

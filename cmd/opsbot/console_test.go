@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"opsbot/internal/testkit"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 // TestConsoleTranscripts feeds each script under testdata/console to

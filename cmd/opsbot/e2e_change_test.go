@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,22 +27,7 @@ func TestE2EChangeApprovedAndRunOverSSH(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`ssh:
-  known_hosts: %s
-  key_file: %s
-actions:
-  groups:
-    web: {services: [nginx]}
-  hosts:
-    - {name: web-1, address: %s, port: %d, user: %s, groups: [web], env: prod}
-  actions:
-    restart:
-      argv: [%s, restart, "{unit}"]
-      params: {unit: {type: service}}
-      risk: high
-      role: operator
-      approval: {prod: true}
-changes:
+	cfg := oneHostAction(host, "restart", script) + fmt.Sprintf(`changes:
   channel: C2
   silence_for: 20m
 monitor:
@@ -51,7 +35,7 @@ monitor:
   default_channel: C1
   alertmanager: {url: %q}
   prometheus: {url: "http://127.0.0.1:1"}
-`, host.KnownHostsFile(), host.ClientKeyFile(), host.IP(), host.Port(), host.User(), script, am.URL())
+`, am.URL())
 	e := startE2E(t, noLimit+cfg)
 	if _, err := e.slack.SlashCommand("U1", "C1", "/ops", "change request restart nginx on web-1 -- config reload needed"); err != nil {
 		t.Fatal(err)
@@ -106,23 +90,9 @@ func TestE2EStopLetsAnApprovedRunFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`ssh:
-  known_hosts: %s
-  key_file: %s
-actions:
-  groups:
-    web: {services: [nginx]}
-  hosts:
-    - {name: web-1, address: %s, port: %d, user: %s, groups: [web], env: prod}
-  actions:
-    deploy:
-      argv: [%s, deploy, "{unit}"]
-      params: {unit: {type: service}}
-      role: operator
-      approval: {prod: true}
-changes:
+	cfg := oneHostAction(host, "deploy", script) + `changes:
   channel: C2
-`, host.KnownHostsFile(), host.ClientKeyFile(), host.IP(), host.Port(), host.User(), script)
+`
 	// A drain far shorter than the command: the stop must not cut it off.
 	e := startE2E(t, noLimit+cfg, runFlags{"-drain", "1s"})
 	if _, err := e.slack.SlashCommand("U1", "C1", "/ops", "change request deploy nginx on web-1 -- ship it"); err != nil {
@@ -140,18 +110,7 @@ changes:
 	}
 	testenv.Eventually(t, 15*time.Second, func() bool { return exists("started") }, "the remote command to start")
 	// when opsbot is stopped while the command runs
-	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-e.done:
-		e.done <- err
-		if err != nil {
-			t.Errorf("opsbot exited with %v after SIGTERM\n%s", err, tail(e.logs.String(), 30))
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("opsbot did not stop on SIGTERM\n%s", tail(e.logs.String(), 30))
-	}
+	e.terminate(t, 30*time.Second)
 	// then the command ran to its end, the result is recorded and posted
 	if !exists("finished") {
 		t.Errorf("the remote command was cut off by the stop\n%s", tail(e.logs.String(), 30))
@@ -170,4 +129,26 @@ changes:
 	if !strings.Contains(e.logs.String(), "waiting for change runs") {
 		t.Errorf("the stop did not say it waits for the run\n%s", tail(e.logs.String(), 30))
 	}
+}
+
+// oneHostAction is the ssh and actions config of one real sshd host,
+// web-1 (group web, running nginx, env prod), and one high-risk action
+// that runs script with the unit, for operators, approved in prod.
+func oneHostAction(host *sshtest.Server, action, script string) string {
+	return fmt.Sprintf(`ssh:
+  known_hosts: %s
+  key_file: %s
+actions:
+  groups:
+    web: {services: [nginx]}
+  hosts:
+    - {name: web-1, address: %s, port: %d, user: %s, groups: [web], env: prod}
+  actions:
+    %s:
+      argv: [%s, %s, "{unit}"]
+      params: {unit: {type: service}}
+      risk: high
+      role: operator
+      approval: {prod: true}
+`, host.KnownHostsFile(), host.ClientKeyFile(), host.IP(), host.Port(), host.User(), action, script, action)
 }

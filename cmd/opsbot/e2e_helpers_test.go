@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,6 +145,25 @@ func (e *e2e) stop(tb testing.TB) {
 		_ = e.cmd.Process.Kill()
 		<-e.done
 		tb.Errorf("opsbot did not stop on SIGINT\nlogs:\n%s", e.logs.String())
+	}
+}
+
+// terminate sends opsbot SIGTERM and waits up to within for it to exit,
+// failing t if it does not, or exits with an error. The exit stays in
+// e.done for stop.
+func (e *e2e) terminate(t *testing.T, within time.Duration) {
+	t.Helper()
+	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-e.done:
+		e.done <- err
+		if err != nil {
+			t.Errorf("opsbot exited with %v after SIGTERM\n%s", err, tail(e.logs.String(), 30))
+		}
+	case <-time.After(within):
+		t.Fatalf("opsbot did not stop on SIGTERM\n%s", tail(e.logs.String(), 30))
 	}
 }
 

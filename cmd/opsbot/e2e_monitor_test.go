@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 // TestE2EAlertsFromAlertmanager: the real Alertmanager posts to opsbot's
@@ -142,38 +142,6 @@ func hostileNotification(groupKey string, alerts int, pad string) alertmanager.M
 	return m
 }
 
-// liveTokens lists the <…> tokens Slack would turn into mentions or links
-// in the text fields of blocks, and the URLs of buttons.
-func liveTokens(t *testing.T, blocks json.RawMessage) (tokens, urls []string) {
-	t.Helper()
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(k, x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(key, x)
-			}
-		case string:
-			switch key {
-			case "text":
-				tokens = append(tokens, regexp.MustCompile(`<[^<>]*>`).FindAllString(v, -1)...)
-			case "url":
-				urls = append(urls, v)
-			}
-		}
-	}
-	var doc any
-	if err := json.Unmarshal(blocks, &doc); err != nil {
-		t.Fatal(err)
-	}
-	walk("", doc)
-	return tokens, urls
-}
-
 // TestE2EHostileAlertIsPostedInert: a notification whose labels and
 // annotations hold <!channel>, foreign links, a javascript: runbook and a
 // dashboard URL with | and a space, some fields far over Slack's limits,
@@ -228,10 +196,10 @@ func TestE2EHostileAlertIsPostedInert(t *testing.T) {
 		if !m.FromApp() {
 			continue
 		}
-		tokens, urls := liveTokens(t, m.Blocks)
+		tokens, urls := testkit.LiveMarkup(t, m.Blocks)
 		for _, tok := range tokens {
-			if !strings.HasPrefix(tok, "<https://ok.example/") && !strings.HasPrefix(tok, "<!date^") {
-				t.Errorf("live token %.120q in a posted message", tok)
+			if !strings.HasPrefix(tok.Token, "<https://ok.example/") && !strings.HasPrefix(tok.Token, "<!date^") {
+				t.Errorf("live token %.120q in a posted message", tok.Token)
 			}
 		}
 		for _, u := range urls {

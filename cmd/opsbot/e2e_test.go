@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -559,18 +558,7 @@ func TestE2EShutdownDrainsHandlersInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, e, "the reply was rate limited", func() bool { return len(e.slack.CallsTo("chat.postMessage")) >= 1 })
-	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-e.done:
-		e.done <- err
-		if err != nil {
-			t.Errorf("opsbot exited with %v after SIGTERM\n%s", err, tail(e.logs.String(), 20))
-		}
-	case <-time.After(25 * time.Second):
-		t.Fatalf("opsbot did not stop on SIGTERM\n%s", tail(e.logs.String(), 20))
-	}
+	e.terminate(t, 25*time.Second)
 	if n := countPosts(e, "C2", "pong"); n != 1 {
 		t.Errorf("the reply in flight at SIGTERM was posted %d times, want once\n%s", n, tail(e.logs.String(), 20))
 	}

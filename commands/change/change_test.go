@@ -40,8 +40,8 @@ func TestApprovedChangeRestartsRealProcess(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.request(t, "restart nginx on web-1 -- roll out config fix")
-	if c.ID != "CHG-1" || e.chat.posts[0].Channel != "CCHANGES" {
-		t.Fatalf("id %s posted to %s", c.ID, e.chat.posts[0].Channel)
+	if c.ID != "CHG-1" || e.chat.Posts()[0].Channel != "CCHANGES" {
+		t.Fatalf("id %s posted to %s", c.ID, e.chat.Posts()[0].Channel)
 	}
 	if e.runner.calls.Load() != 0 {
 		t.Fatal("ran before approval")
@@ -63,10 +63,10 @@ func TestApprovedChangeRestartsRealProcess(t *testing.T) {
 	if got.State != StateSucceeded {
 		t.Errorf("state %s", got.State)
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, "web-1") || !strings.Contains(th, "restarted nginx") {
+	if th := e.thread(c.TS); !strings.Contains(th, "web-1") || !strings.Contains(th, "restarted nginx") {
 		t.Errorf("thread: %s", th)
 	}
-	if last := e.chat.lastUpdate(); !strings.Contains(last.Text, "succeeded") || len(last.Blocks) != 4 {
+	if last := e.lastUpdate(t); !strings.Contains(last.Text, "succeeded") || len(last.Blocks) != 4 {
 		t.Errorf("final update %q with %d blocks (buttons must be gone)", last.Text, len(last.Blocks))
 	}
 	if !e.audit.has("change.request", "ok") || !e.audit.has("change.approve", "ok") || !e.audit.has("change.execute", "succeeded") {
@@ -185,8 +185,8 @@ func TestSweepExpiredAndCancelReject(t *testing.T) {
 			t.Errorf("%s is %s, want %s", id, c.State, want)
 		}
 	}
-	if !strings.Contains(e.chat.lastUpdate().Text, "expired") {
-		t.Errorf("expired message not updated: %q", e.chat.lastUpdate().Text)
+	if !strings.Contains(e.lastUpdate(t).Text, "expired") {
+		t.Errorf("expired message not updated: %q", e.lastUpdate(t).Text)
 	}
 }
 
@@ -205,7 +205,7 @@ func TestUnreachableHostFailsOnlyItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := e.svc.st.get(context.Background(), c.ID)
-	th := e.chat.thread(c.TS)
+	th := e.thread(c.TS)
 	if got.State != StatePartiallyFailed || !strings.Contains(th, "web-dead* unreachable") || !strings.Contains(th, "restarted nginx") {
 		t.Errorf("state %s thread:\n%s", got.State, th)
 	}
@@ -227,7 +227,7 @@ func TestChangedHostKeyIsRefused(t *testing.T) {
 	if _, err := e.svc.Approve(context.Background(), c.ID, "UBOB", bot.RoleApprover, ""); err != nil {
 		t.Fatal(err)
 	}
-	th := e.chat.thread(c.TS)
+	th := e.thread(c.TS)
 	if !strings.Contains(th, "host_key") || !strings.Contains(th, "SHA256:") {
 		t.Errorf("thread does not show the host key error:\n%s", th)
 	}
@@ -243,8 +243,8 @@ func TestTimeoutKillsAndReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := e.svc.st.get(context.Background(), c.ID)
-	if got.State != StateFailed || !strings.Contains(e.chat.thread(c.TS), "timeout") {
-		t.Errorf("state %s thread %s", got.State, e.chat.thread(c.TS))
+	if got.State != StateFailed || !strings.Contains(e.thread(c.TS), "timeout") {
+		t.Errorf("state %s thread %s", got.State, e.thread(c.TS))
 	}
 }
 
@@ -260,7 +260,7 @@ func TestRequestRefusesBadInputBeforeSSH(t *testing.T) {
 			t.Errorf("%q accepted", text)
 		}
 	}
-	if e.runner.calls.Load() != 0 || len(e.chat.posts) != 0 {
+	if e.runner.calls.Load() != 0 || len(e.chat.Posts()) != 0 {
 		t.Error("a refused request reached SSH or chat")
 	}
 }

@@ -8,38 +8,13 @@ import (
 	"opsbot/bot"
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
+	"opsbot/internal/testkit"
 )
-
-// router wires the desk's commands, buttons and forms behind a role
-// middleware like RBAC's.
-func router(t *testing.T, e *env, roles map[string]bot.Role) *bot.Router {
-	t.Helper()
-	r := bot.NewRouter("")
-	r.Use(func(next bot.Handler) bot.Handler {
-		return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-			req.Role = roles[req.UserID]
-			if req.Role < req.Command.Role {
-				return nil, bot.Errorf(bot.CodeForbidden, "denied")
-			}
-			return next(ctx, req)
-		}
-	})
-	if err := r.Register(e.svc.Commands()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.RegisterAction(e.svc.Actions()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.RegisterView(e.svc.Views()...); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 func TestCommandsRequestButtonsAndModals(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	r := router(t, e, map[string]bot.Role{"UALICE": bot.RoleOperator, "UBOB": bot.RoleApprover, "UCAROL": bot.RoleApprover})
+	r := testkit.Router(t, map[string]string{"UALICE": "operator", "UBOB": "approver", "UCAROL": "approver"}, e.svc)
 	send := func(user, text string) (*bot.Reply, error) {
 		return r.Dispatch(ctx, &bot.Request{UserID: user, Channel: "CGENERAL", Text: text})
 	}
@@ -68,7 +43,7 @@ func TestCommandsRequestButtonsAndModals(t *testing.T) {
 	if err != nil || !strings.Contains(rep.Text, "succeeded") {
 		t.Fatalf("approve: %+v %v", rep, err)
 	}
-	if th := e.chat.thread("1.0"); !strings.Contains(th, "restarted nginx") {
+	if th := e.thread(e.chat.Posts()[0].TS); !strings.Contains(th, "restarted nginx") {
 		t.Errorf("thread: %s", th)
 	}
 	// and list, show and home tell the story
@@ -155,7 +130,7 @@ func TestApproverRoleFromConfigIsHonoured(t *testing.T) {
 	// given changes.approver_role: operator
 	e := newEnv(t, func(c *Config, _ *actions.Config, _ *sshexec.Config) { c.ApproverRole = "operator" })
 	ctx := context.Background()
-	r := router(t, e, map[string]bot.Role{"UOP": bot.RoleOperator, "URESP": bot.RoleResponder})
+	r := testkit.Router(t, map[string]string{"UOP": "operator", "URESP": "responder"}, e.svc)
 	for _, cmd := range e.svc.Commands() {
 		if (cmd.Verb == "change approve" || cmd.Verb == "change reject") && cmd.Role != bot.RoleOperator {
 			t.Errorf("%s needs %s", cmd.Verb, cmd.Role)
@@ -179,7 +154,7 @@ func TestApproverRoleFromConfigIsHonoured(t *testing.T) {
 	// and with approver_role: admin, an approver cannot
 	e2 := newEnv(t, func(c *Config, _ *actions.Config, _ *sshexec.Config) { c.ApproverRole = "admin" })
 	e2.request(t, "restart nginx on web-1 -- admins only")
-	r2 := router(t, e2, map[string]bot.Role{"UBOB": bot.RoleApprover})
+	r2 := testkit.Router(t, map[string]string{"UBOB": "approver"}, e2.svc)
 	if _, err := r2.Dispatch(ctx, &bot.Request{UserID: "UBOB", Action: &bot.Action{ID: "change.approve", Value: "CHG-1"}}); bot.ErrorCode(err) != bot.CodeForbidden {
 		t.Errorf("approver under approver_role admin: %v", err)
 	}

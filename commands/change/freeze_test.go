@@ -82,7 +82,7 @@ func TestFreezeHoldsOrExpiresAWindowApprovedBeforeIt(t *testing.T) {
 	if got.State != StateExpired || !strings.HasPrefix(got.Result, `window falls in freeze "lunch": changes are frozen until 2026-03-04 13:00 UTC, past the end of its window`) {
 		t.Errorf("state %s result %q", got.State, got.Result)
 	}
-	if th := e.chat.thread(within.TS); !strings.Contains(th, "window falls in freeze") {
+	if th := e.thread(within.TS); !strings.Contains(th, "window falls in freeze") {
 		t.Errorf("thread: %s", th)
 	}
 	// and when the second opens inside it, it waits, saying so on its card
@@ -95,10 +95,10 @@ func TestFreezeHoldsOrExpiresAWindowApprovedBeforeIt(t *testing.T) {
 	if due, ok, _ := e.loop.Pending(ctx, stepRun, outlasts.ID); got.State != StateApproved || !ok || !due.Equal(thaw) {
 		t.Fatalf("state %s, step due %s (%v)", got.State, due, ok)
 	}
-	if th := e.chat.thread(outlasts.TS); !strings.Contains(th, `does not start yet: its window falls in freeze "lunch", which lasts until 2026-03-04 13:00 UTC`) {
+	if th := e.thread(outlasts.TS); !strings.Contains(th, `does not start yet: its window falls in freeze "lunch", which lasts until 2026-03-04 13:00 UTC`) {
 		t.Errorf("thread: %s", th)
 	}
-	if card := blockText(e.chat.lastUpdate().Blocks); !strings.Contains(card, "approved, waits for freeze lunch to end at") {
+	if card := blockText(e.lastUpdate(t).Blocks); !strings.Contains(card, "approved, waits for freeze lunch to end at") {
 		t.Errorf("card: %s", card)
 	}
 	if e.runner.calls.Load() != 0 {
@@ -112,7 +112,7 @@ func TestFreezeHoldsOrExpiresAWindowApprovedBeforeIt(t *testing.T) {
 	if got.State != StateSucceeded || !got.Started.Equal(thaw) || e.runner.calls.Load() != 1 {
 		t.Errorf("state %s started %s, RunMany %d times", got.State, got.Started, e.runner.calls.Load())
 	}
-	if th := e.chat.thread(outlasts.TS); !strings.Contains(th, `Freeze "lunch" is over; starting `+outlasts.ID+" now") {
+	if th := e.thread(outlasts.TS); !strings.Contains(th, `Freeze "lunch" is over; starting `+outlasts.ID+" now") {
 		t.Errorf("thread: %s", th)
 	}
 }
@@ -136,7 +136,7 @@ func TestSweepDoesNotStartARunInAFreeze(t *testing.T) {
 		t.Fatalf("state %s, RunMany %d times", got.State, e.runner.calls.Load())
 	}
 	want := `does not start yet: changes are frozen (freeze "lunch") until 2026-03-04 13:00 UTC`
-	if th := e.chat.thread(c.TS); strings.Count(th, want) != 1 {
+	if th := e.thread(c.TS); strings.Count(th, want) != 1 {
 		t.Errorf("thread:\n%s", th)
 	}
 	// then after the freeze the sweep starts it
@@ -148,7 +148,7 @@ func TestSweepDoesNotStartARunInAFreeze(t *testing.T) {
 	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateSucceeded {
 		t.Errorf("state %s", got.State)
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, `Freeze "lunch" is over; starting `+c.ID+" now.") {
+	if th := e.thread(c.TS); !strings.Contains(th, `Freeze "lunch" is over; starting `+c.ID+" now.") {
 		t.Errorf("thread:\n%s", th)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"opsbot/integrations/redisstore/redistest"
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
+	"opsbot/internal/testkit"
 	"opsbot/jobs/loop"
 )
 
@@ -30,54 +31,6 @@ func TestMain(m *testing.M) {
 	// Tests that stop Redis would print go-redis' line per failed dial.
 	redis.SetLogger(redisstore.QuietDialLogger{W: os.Stderr})
 	goleak.VerifyTestMain(m)
-}
-
-// fakeChat records what the desk posts, updates and uploads.
-type fakeChat struct {
-	mu      sync.Mutex
-	posts   []bot.Message
-	updates []bot.Message
-	uploads []bot.File
-}
-
-func (c *fakeChat) Post(_ context.Context, m bot.Message) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posts = append(c.posts, m)
-	return strconv.Itoa(len(c.posts)) + ".0", nil
-}
-
-func (c *fakeChat) Update(_ context.Context, _, _ string, m bot.Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.updates = append(c.updates, m)
-	return nil
-}
-
-func (c *fakeChat) Upload(_ context.Context, _, _ string, f bot.File) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.uploads = append(c.uploads, f)
-	return nil
-}
-
-// thread returns the text of every post in thread ts.
-func (c *fakeChat) thread(ts string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var b strings.Builder
-	for _, p := range c.posts {
-		if p.Thread == ts {
-			b.WriteString(p.Text + "\n")
-		}
-	}
-	return b.String()
-}
-
-func (c *fakeChat) lastUpdate() bot.Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.updates[len(c.updates)-1]
 }
 
 type fakeAudit struct {
@@ -127,22 +80,13 @@ func (r *countingRunner) RunMany(ctx context.Context, t []sshexec.Target, cmd ss
 	return r.Runner.RunMany(ctx, t, cmd, o)
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
-
 // env is a desk wired to a real redis-server and real sshd hosts.
 type env struct {
 	svc    *Service
-	chat   *fakeChat
+	chat   *testkit.Chat
 	audit  *fakeAudit
 	runner *countingRunner
-	clock  *clock
+	clock  *testkit.Clock
 	ssh    *sshtest.Server
 	cat    *actions.Catalogue
 	// loop runs the desk's steps on the test clock; call Tick.
@@ -211,7 +155,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ex.Close() })
-	e := &env{chat: &fakeChat{}, audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: &clock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, ssh: srv, cat: cat,
+	e := &env{chat: testkit.NewChat(), audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: testkit.NewClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)), ssh: srv, cat: cat,
 		reg: prometheus.NewRegistry(), redis: rs}
 	e.store = redisstore.New(rs.Client(t), "opsbot")
 	e.loop = e.newLoop(t)
@@ -221,12 +165,28 @@ func newEnv(t *testing.T, opts ...option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.svc.Wait)
-	for kind, h := range e.svc.Steps() {
-		if err := e.loop.Handle(kind, h); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Steps(t, e.loop.Handle, e.svc)
 	return e
+}
+
+// thread returns the text of every post in the thread of message ts, one
+// a line.
+func (e *env) thread(ts string) string {
+	var b strings.Builder
+	for _, p := range e.chat.Thread(ts) {
+		b.WriteString(p.Msg.Text + "\n")
+	}
+	return b.String()
+}
+
+// lastUpdate is the desk's latest update of a message.
+func (e *env) lastUpdate(t *testing.T) bot.Message {
+	t.Helper()
+	ups := e.chat.Updates()
+	if len(ups) == 0 {
+		t.Fatal("no message was updated")
+	}
+	return ups[len(ups)-1].Msg
 }
 
 // started reports whether the slow command has begun on a host.

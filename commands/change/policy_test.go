@@ -10,6 +10,7 @@ import (
 	"opsbot/bot"
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
+	"opsbot/internal/testkit"
 )
 
 func TestEmergencyOutsideFreezeIsRefused(t *testing.T) {
@@ -68,7 +69,7 @@ func TestAuditRecordsReasons(t *testing.T) {
 func TestRejectModalThroughRouter(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	r := router(t, e, map[string]bot.Role{"UALICE": bot.RoleOperator, "UBOB": bot.RoleApprover, "UVIEW": bot.RoleViewer})
+	r := testkit.Router(t, map[string]string{"UALICE": "operator", "UBOB": "approver", "UVIEW": "viewer"}, e.svc)
 	c := e.request(t, "restart nginx on web-1 -- to reject")
 	submit := func(user, reason string) (*bot.Reply, error) {
 		return r.Dispatch(ctx, &bot.Request{UserID: user, View: &bot.ViewSubmission{CallbackID: "change.reject", PrivateMetadata: c.ID,
@@ -91,7 +92,7 @@ func TestRejectModalThroughRouter(t *testing.T) {
 	if got.State != StateRejected || got.RejectReason != "the config is not reviewed" || got.DecidedBy != "UBOB" {
 		t.Errorf("state %s reason %q by %s", got.State, got.RejectReason, got.DecidedBy)
 	}
-	if txt := blockText(e.chat.lastUpdate().Blocks); !strings.Contains(txt, `Rejected by \u003c@UBOB\u003e: the config is not reviewed`) || strings.Contains(txt, "change.approve") {
+	if txt := blockText(e.lastUpdate(t).Blocks); !strings.Contains(txt, `Rejected by \u003c@UBOB\u003e: the config is not reviewed`) || strings.Contains(txt, "change.approve") {
 		t.Errorf("message: %s", txt)
 	}
 	if d := e.audit.detail("change.reject"); !strings.Contains(d, "the config is not reviewed") {
@@ -115,7 +116,7 @@ func TestTwoApprovals(t *testing.T) {
 	if got, _ := e.svc.st.get(ctx, c.ID); got.State != StateRequested || e.runner.calls.Load() != 0 {
 		t.Fatalf("state %s after one approval, %d runs", got.State, e.runner.calls.Load())
 	}
-	if txt := blockText(e.chat.lastUpdate().Blocks); !strings.Contains(txt, `Approvals 1/2: \u003c@UBOB\u003e`) {
+	if txt := blockText(e.lastUpdate(t).Blocks); !strings.Contains(txt, `Approvals 1/2: \u003c@UBOB\u003e`) {
 		t.Errorf("message: %s", txt)
 	}
 	// the same approver twice is refused
@@ -139,14 +140,14 @@ func TestLongChangeOutputIsAFileWithANote(t *testing.T) {
 	if _, err := e.svc.Approve(context.Background(), c.ID, "UBOB", bot.RoleApprover, ""); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.chat.uploads) != 1 {
-		t.Fatalf("%d uploads", len(e.chat.uploads))
+	if len(e.chat.Uploads()) != 1 {
+		t.Fatalf("%d uploads", len(e.chat.Uploads()))
 	}
-	f := e.chat.uploads[0]
+	f := e.chat.Uploads()[0].File
 	if f.Name != "chg-1-output.txt" || strings.Count(string(f.Content), "line 399 of a long report") != 3 {
 		t.Errorf("upload %s:\n%.300s", f.Name, f.Content)
 	}
-	th := e.chat.thread(c.TS)
+	th := e.thread(c.TS)
 	if strings.Count(th, "CHG-1 output is long (") != 1 || !strings.Contains(th, "attached as chg-1-output.txt") || strings.Contains(th, "line 399") {
 		t.Errorf("thread:\n%s", th)
 	}
@@ -193,7 +194,7 @@ func TestRollingBatchesStopAndReportSkipped(t *testing.T) {
 			if n := len(e.calls(t)); n != tt.ran {
 				t.Errorf("systemctl ran %d times, want %d", n, tt.ran)
 			}
-			th := e.chat.thread(c.TS)
+			th := e.thread(c.TS)
 			if skipped := strings.Count(th, "skipped: the run stopped before this host"); skipped != 3-tt.ran {
 				t.Errorf("%d hosts reported skipped, want %d:\n%s", skipped, 3-tt.ran, th)
 			}

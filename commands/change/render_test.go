@@ -16,6 +16,7 @@ import (
 	"opsbot/bot/blocks"
 	"opsbot/bot/golden"
 	"opsbot/commands/actions"
+	"opsbot/internal/testkit"
 )
 
 func goldenChange() *Change {
@@ -159,7 +160,7 @@ func TestChangeRunPostsNothingLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	inertBlocks(t, "home", home)
-	rep, err := router(t, e, map[string]bot.Role{"UBOB": bot.RoleViewer}).Dispatch(ctx, &bot.Request{UserID: "UBOB", Text: "change list"})
+	rep, err := testkit.Router(t, map[string]string{"UBOB": "viewer"}, e.svc).Dispatch(ctx, &bot.Request{UserID: "UBOB", Text: "change list"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,13 +170,13 @@ func TestChangeRunPostsNothingLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// then the card, its updates and its thread hold none of it live
-	th := e.chat.thread(c.TS)
+	th := e.thread(c.TS)
 	if !strings.Contains(th, "&lt;!here&gt; &amp; &lt;https://evil.example|x&gt;") {
 		t.Errorf("the output is not in the thread as text:\n%s", th)
 	}
-	for i, p := range append(append([]bot.Message{}, e.chat.posts...), e.chat.updates...) {
-		inert(t, fmt.Sprintf("message %d text", i), p.Text)
-		inertBlocks(t, fmt.Sprintf("message %d", i), p.Blocks)
+	for i, p := range append(e.chat.Posts(), e.chat.Updates()...) {
+		inert(t, fmt.Sprintf("message %d text", i), p.Msg.Text)
+		inertBlocks(t, fmt.Sprintf("message %d", i), p.Msg.Blocks)
 	}
 }
 

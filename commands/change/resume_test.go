@@ -64,7 +64,7 @@ func TestSweepResumesAChangeApprovedBeforeACrashOnce(t *testing.T) {
 	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
 		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started, got.State, e.runner.calls.Load(), e.calls(t))
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, "Resuming "+c.ID+" after a restart: it was approved at 2026-03-04 10:00 UTC") {
+	if th := e.thread(c.TS); !strings.Contains(th, "Resuming "+c.ID+" after a restart: it was approved at 2026-03-04 10:00 UTC") {
 		t.Errorf("thread: %s", th)
 	}
 	if !e.audit.has("change.resume", "ok") {
@@ -120,7 +120,7 @@ func TestSweepRunsAWindowWhoseSchedulingFailedOnce(t *testing.T) {
 	if started != 1 || got.State != StateSucceeded || e.runner.calls.Load() != 1 || len(e.calls(t)) != 1 {
 		t.Fatalf("started %d, state %s, RunMany %d times, systemctl %q", started, got.State, e.runner.calls.Load(), e.calls(t))
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, "did not start when its window opened") {
+	if th := e.thread(c.TS); !strings.Contains(th, "did not start when its window opened") {
 		t.Errorf("thread: %s", th)
 	}
 	// and nothing runs it again
@@ -164,7 +164,7 @@ func TestSweepExpiresAStalledChangeTooOldToRun(t *testing.T) {
 	if got.State != StateExpired || got.Result != want {
 		t.Errorf("state %s result %q", got.State, got.Result)
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, want) {
+	if th := e.thread(c.TS); !strings.Contains(th, want) {
 		t.Errorf("thread: %s", th)
 	}
 	gw, _ := e.svc.st.get(ctx, w.ID)

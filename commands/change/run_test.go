@@ -49,8 +49,8 @@ func TestRunOutlivesTheApprovingRequest(t *testing.T) {
 	}
 	e.svc.Wait()
 	got, _ := e.svc.st.get(context.Background(), c.ID)
-	if got.State != StateSucceeded || !strings.Contains(e.chat.thread(c.TS), "slow work done") {
-		t.Errorf("state %s result %q, thread:\n%s", got.State, got.Result, e.chat.thread(c.TS))
+	if got.State != StateSucceeded || !strings.Contains(e.thread(c.TS), "slow work done") {
+		t.Errorf("state %s result %q, thread:\n%s", got.State, got.Result, e.thread(c.TS))
 	}
 }
 

@@ -68,7 +68,7 @@ func TestStoreFailureAtTheRunsStartIsToldAndSweptTruthfully(t *testing.T) {
 	}
 	other.runs.Wait()
 	got, _ := e.svc.st.get(ctx, c.ID)
-	th := e.chat.thread(c.TS)
+	th := e.thread(c.TS)
 	if got.State != StateSucceeded || e.runner.calls.Load() != 1 {
 		t.Fatalf("state %s, RunMany %d times", got.State, e.runner.calls.Load())
 	}

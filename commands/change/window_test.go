@@ -11,6 +11,7 @@ import (
 	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
 	"opsbot/integrations/sshexec"
+	"opsbot/internal/testkit"
 )
 
 func inBerlin(c *Config, _ *actions.Config, _ *sshexec.Config) { c.TimeZone = "Europe/Berlin" }
@@ -28,7 +29,7 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 	// The card shows the window as <!date> times, falling back to Berlin's.
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	window := blockText([]string{blocks.Date(start, berlin) + " – " + blocks.Date(start.Add(30*time.Minute), berlin) + "; runs at its start once approved"})
-	if txt := blockText(e.chat.posts[0].Blocks); !strings.Contains(txt, strings.Trim(window, `["]`)) || !strings.Contains(txt, "|2026-03-04 12:00 CET") {
+	if txt := blockText(e.chat.Posts()[0].Msg.Blocks); !strings.Contains(txt, strings.Trim(window, `["]`)) || !strings.Contains(txt, "|2026-03-04 12:00 CET") {
 		t.Errorf("message does not show the window %s: %s", window, txt)
 	}
 	// when bob approves before the window
@@ -43,7 +44,7 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 	if due, ok, err := e.loop.Pending(ctx, stepRun, c.ID); err != nil || !ok || !due.Equal(start) {
 		t.Fatalf("step due %s, scheduled %v, %v", due, ok, err)
 	}
-	if txt := blockText(e.chat.lastUpdate().Blocks); !strings.Contains(txt, "approved, runs at its start") {
+	if txt := blockText(e.lastUpdate(t).Blocks); !strings.Contains(txt, "approved, runs at its start") {
 		t.Errorf("message after approval: %s", txt)
 	}
 	e.clock.Add(59 * time.Minute)
@@ -53,11 +54,7 @@ func TestWindowRunsOnceAtItsStart(t *testing.T) {
 	// and at the window two replicas' loops race for the step: one runs it
 	e.clock.Add(time.Minute)
 	other := e.newLoop(t)
-	for kind, h := range e.svc.Steps() {
-		if err := other.Handle(kind, h); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Steps(t, other.Handle, e.svc)
 	var wg sync.WaitGroup
 	for _, l := range []interface {
 		Tick(context.Context) (int, error)
@@ -104,7 +101,7 @@ func TestWindowMissedWhileDown(t *testing.T) {
 	if got.State != StateExpired || !strings.HasPrefix(got.Result, "window missed") || e.runner.calls.Load() != 0 {
 		t.Fatalf("state %s result %q, runs %d", got.State, got.Result, e.runner.calls.Load())
 	}
-	last := blockText(e.chat.lastUpdate().Blocks)
+	last := blockText(e.lastUpdate(t).Blocks)
 	if !strings.Contains(last, "window missed: opsbot was not running during 2026-03-04 12:00–13:00 CET") || strings.Contains(last, "without enough approvals") {
 		t.Errorf("message: %s", last)
 	}
@@ -165,7 +162,7 @@ func TestWindowRefusals(t *testing.T) {
 			t.Errorf("%q: err %v, want %q", text, err, want)
 		}
 	}
-	if len(e.chat.posts) != 0 {
+	if len(e.chat.Posts()) != 0 {
 		t.Error("a refused request was posted")
 	}
 }
@@ -195,10 +192,10 @@ func TestInterruptedRunIsMarkedFailed(t *testing.T) {
 	if got.State != StateFailed || got.Result != interrupted {
 		t.Errorf("state %s result %q", got.State, got.Result)
 	}
-	if txt := blockText(e.chat.lastUpdate().Blocks); !strings.Contains(txt, "interrupted: opsbot stopped during the run; check the hosts") {
+	if txt := blockText(e.lastUpdate(t).Blocks); !strings.Contains(txt, "interrupted: opsbot stopped during the run; check the hosts") {
 		t.Errorf("message: %s", txt)
 	}
-	if th := e.chat.thread(c.TS); !strings.Contains(th, "still running 11m") {
+	if th := e.thread(c.TS); !strings.Contains(th, "still running 11m") {
 		t.Errorf("thread: %s", th)
 	}
 	if !e.audit.has("change.execute", StateFailed) {
@@ -212,7 +209,7 @@ func TestInterruptedRunIsMarkedFailed(t *testing.T) {
 func TestWindowFromTheForm(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	r := router(t, e, map[string]bot.Role{"UALICE": bot.RoleOperator})
+	r := testkit.Router(t, map[string]string{"UALICE": "operator"}, e.svc)
 	submit := func(window string) (*bot.Reply, error) {
 		return r.Dispatch(ctx, &bot.Request{UserID: "UALICE", Channel: "CGENERAL", View: &bot.ViewSubmission{CallbackID: "change.new",
 			Values: map[string]map[string]string{"action": {"action": "restart nginx"}, "target": {"target": "web-1"},

@@ -3,7 +3,6 @@ package incident_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"opsbot/bot"
 	"opsbot/commands/incident"
 	"opsbot/integrations/redisstore"
+	"opsbot/internal/testkit"
 )
 
 // BenchmarkList lists incidents with 10,000 in a real redis-server (70%
@@ -77,7 +77,7 @@ func BenchmarkList(b *testing.B) {
 				durs = append(durs, time.Since(t0))
 			}
 			b.StopTimer()
-			reportPercentiles(b, durs)
+			testkit.ReportPercentiles(b, durs)
 		})
 	}
 }
@@ -101,14 +101,5 @@ func BenchmarkOpen(b *testing.B) {
 		durs = append(durs, time.Since(t0))
 	}
 	b.StopTimer()
-	reportPercentiles(b, durs)
-}
-
-func reportPercentiles(b *testing.B, durs []time.Duration) {
-	if len(durs) == 0 {
-		return
-	}
-	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds()), "p99-µs")
+	testkit.ReportPercentiles(b, durs)
 }

@@ -1,30 +1,19 @@
 package incident_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"opsbot/commands/incident"
+	"opsbot/internal/testkit"
 )
 
 // The snippet for config.example.yaml must stay valid.
 func TestExampleConfig(t *testing.T) {
-	f, err := os.Open("testdata/example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var doc struct {
 		Incident incident.Config `yaml:"incident"`
 	}
-	dec := yaml.NewDecoder(f)
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
+	testkit.DecodeYAML(t, "testdata/example.yaml", &doc)
 	if errs := doc.Incident.Validate(); len(errs) > 0 {
 		t.Fatalf("example: %v", errs)
 	}

@@ -32,7 +32,7 @@ func TestOpenFromAlert(t *testing.T) {
 	}
 	// Open refuses a title over MaxTitle, so five opened incidents mean
 	// the 210-character title was cut; each card went to the alert's channel.
-	if posts := e.chat.posted("CALERTS"); len(posts) != 5 {
+	if posts := e.chat.Posted("CALERTS"); len(posts) != 5 {
 		t.Fatalf("%d cards posted in the alert's channel, want 5", len(posts))
 	}
 }

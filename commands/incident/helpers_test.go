@@ -12,81 +12,14 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
-	"opsbot/bot/rbac"
 	"opsbot/commands/incident"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/testkit"
 	"opsbot/jobs/loop"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-// post is one thing the fake chat was asked to do.
-type post struct {
-	Channel, Thread, TS string
-	Msg                 bot.Message
-	Update              bool
-}
-
-// chat is a fake bot.Chat that records posts and updates.
-type chat struct {
-	mu    sync.Mutex
-	posts []post
-	n     int
-}
-
-func (c *chat) Post(_ context.Context, m bot.Message) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	ts := fmt.Sprintf("1700000000.%06d", c.n)
-	c.posts = append(c.posts, post{Channel: m.Channel, Thread: m.Thread, TS: ts, Msg: m})
-	return ts, nil
-}
-
-func (c *chat) Update(_ context.Context, channel, ts string, m bot.Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posts = append(c.posts, post{Channel: channel, TS: ts, Msg: m, Update: true})
-	return nil
-}
-
-func (c *chat) Upload(context.Context, string, string, bot.File) error { return nil }
-
-func (c *chat) all() []post {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]post(nil), c.posts...)
-}
-
-// last returns the latest post or update of the message channel/ts.
-func (c *chat) last(channel, ts string) bot.Message {
-	var m bot.Message
-	for _, p := range c.all() {
-		if p.Channel == channel && p.TS == ts {
-			m = p.Msg
-		}
-	}
-	return m
-}
-
-func (c *chat) posted(channel string) []post {
-	var out []post
-	for _, p := range c.all() {
-		if p.Channel == channel && !p.Update {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // pager is a fake Pager.
 type pager struct {
@@ -173,6 +106,10 @@ func (c *channels) Pin(_ context.Context, channel, ts string) error {
 	return nil
 }
 
+// roles: the console is admin, alice and bob are responders, everyone
+// else (carol, erin) a viewer.
+var roles = map[string]string{"U0CONSOLE": "admin", "U1ALICE": "responder", "U2BOB": "responder"}
+
 func testConfig() incident.Config {
 	return incident.Config{
 		TimeZone: "Europe/Berlin",
@@ -188,40 +125,40 @@ type env struct {
 	svc      *incident.Service
 	loop     *loop.Loop
 	router   *bot.Router
-	chat     *chat
+	chat     *testkit.Chat
 	pager    *pager
 	channels *channels
-	clock    *clock
+	clock    *testkit.Clock
 	store    *redisstore.Store
 	reg      *prometheus.Registry
 }
 
 type opts struct {
 	cfg      *incident.Config
-	chat     *chat
+	chat     *testkit.Chat
 	channels bool
 	noPager  bool
 }
 
-func start(t testing.TB) (*redistest.Server, *clock) {
+func start(t testing.TB) (*redistest.Server, *testkit.Clock) {
 	t.Helper()
-	return redistest.Start(t), &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	return redistest.Start(t), testkit.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC))
 }
 
-func newEnv(t testing.TB, srv *redistest.Server, c *clock, o opts) *env {
+func newEnv(t testing.TB, srv *redistest.Server, c *testkit.Clock, o opts) *env {
 	t.Helper()
 	store := redisstore.New(srv.Client(t), "t")
 	return newEnvOn(t, store, c, o)
 }
 
-func newEnvOn(t testing.TB, store *redisstore.Store, c *clock, o opts) *env {
+func newEnvOn(t testing.TB, store *redisstore.Store, c *testkit.Clock, o opts) *env {
 	t.Helper()
 	cfg := testConfig()
 	if o.cfg != nil {
 		cfg = *o.cfg
 	}
 	if o.chat == nil {
-		o.chat = &chat{}
+		o.chat = testkit.NewChat()
 	}
 	e := &env{chat: o.chat, pager: &pager{}, clock: c, store: store, reg: prometheus.NewRegistry()}
 	e.loop = loop.New(store, loop.Options{Clock: c.Now})
@@ -238,26 +175,8 @@ func newEnvOn(t testing.TB, store *redisstore.Store, c *clock, o opts) *env {
 		t.Fatal(err)
 	}
 	e.svc = svc
-	for kind, h := range svc.Steps() {
-		if err := e.loop.Handle(kind, h); err != nil {
-			t.Fatal(err)
-		}
-	}
-	policy, err := rbac.New(rbac.Config{DefaultRole: "viewer", Users: map[string]string{"U0CONSOLE": "admin", "U1ALICE": "responder", "U2BOB": "responder"}}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.router = bot.NewRouter("")
-	e.router.Use(policy.Middleware())
-	if err := e.router.Register(svc.Commands()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.router.RegisterAction(svc.Actions()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.router.RegisterView(svc.Views()...); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Steps(t, e.loop.Handle, svc)
+	e.router = testkit.Router(t, roles, svc)
 	return e
 }
 
@@ -299,11 +218,11 @@ func (e *env) click(t testing.TB, user, id, value string) (*bot.Reply, error) {
 // message is the incident message as the chat shows it now (first copy).
 func (e *env) message(t testing.TB) bot.Message {
 	t.Helper()
-	p := e.chat.posted("CSRE")
+	p := e.chat.Posted("CSRE")
 	if len(p) == 0 {
 		t.Fatal("no incident message was posted")
 	}
-	return e.chat.last("CSRE", p[0].TS)
+	return e.chat.Last("CSRE", p[0].TS)
 }
 
 func (e *env) timeline(t testing.TB, id string) string {

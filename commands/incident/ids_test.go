@@ -17,7 +17,7 @@ func TestBareNumbersAreTextWhereTextFollows(t *testing.T) {
 	e.ok(t, "U1ALICE", "incident open sev4 first")
 	e.ok(t, "U1ALICE", "incident open sev4 second")
 	e.ok(t, "U1ALICE", "incident open sev4 third")
-	thread := e.chat.posted("CSRE")[2].TS // INC-3's message
+	thread := e.chat.Posted("CSRE")[2].TS // INC-3's message
 
 	// In INC-3's thread, a leading number is part of the text.
 	for _, cmd := range []string{"incident note 1 of 3 replicas down", "incident status 2 pods restarted, watching"} {

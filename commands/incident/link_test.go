@@ -17,7 +17,7 @@ func TestLink(t *testing.T) {
 	if _, err := e.svc.Open(context.Background(), incidentOpen("checkout latency", "sev2", "U1ALICE", "CSRE")); err != nil {
 		t.Fatal(err)
 	}
-	thread := e.chat.posted("CSRE")[0].TS
+	thread := e.chat.Posted("CSRE")[0].TS
 	if got := e.ok(t, "U2BOB", "incident link INC-1 CHG-7"); got != "Linked change CHG-7 to INC-1; `incident show INC-1` and its postmortem list it." {
 		t.Errorf("link = %q", got)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,24 +17,13 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
+	"opsbot/internal/testkit"
 )
-
-// roundTrips counts what a client sends to Redis: one per command, one per
-// pipeline or transaction.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 func TestOpenRoundTrips(t *testing.T) {
 	srv, c := start(t)
 	client := srv.Client(t)
-	rt := &roundTrips{}
+	rt := &testkit.RoundTrips{}
 	client.AddHook(rt)
 	ctx := context.Background()
 	// Load the scripts first: a cold EVALSHA costs one more (NOSCRIPT, EVAL).
@@ -53,11 +41,11 @@ func TestOpenRoundTrips(t *testing.T) {
 		{"incident open sev1 site down", 3, "the page is recorded with the message refs; the fake pager uses no Redis"},
 	}
 	for _, tt := range tests {
-		rt.n.Store(0)
+		rt.Reset()
 		if _, err := warm.do(t, "U1ALICE", "CSRE", "", tt.cmd); err != nil {
 			t.Fatal(err)
 		}
-		if got := rt.n.Load(); got != tt.want {
+		if got := rt.Count(); got != tt.want {
 			t.Errorf("%s: %d round trips, want %d (%s)", tt.cmd, got, tt.want, tt.why)
 		}
 	}
@@ -69,21 +57,21 @@ func TestOpenRoundTrips(t *testing.T) {
 	oc, err := oncall.New(oncall.Config{
 		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL"}, Shift: "1w",
 			Handoff: "monday 09:00", Start: "2026-03-09"}},
-	}, oncall.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Clock: c.Now})
+	}, oncall.Deps{Store: redisstore.New(client, "t"), Chat: testkit.NewChat(), Steps: warm.loop, Clock: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := testConfig()
-	real, err := incident.New(cfg, incident.Deps{Store: redisstore.New(client, "t"), Chat: &chat{}, Steps: warm.loop, Pager: oc, Clock: c.Now})
+	real, err := incident.New(cfg, incident.Deps{Store: redisstore.New(client, "t"), Chat: testkit.NewChat(), Steps: warm.loop, Pager: oc, Clock: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	open := func() int64 {
-		rt.n.Store(0)
+		rt.Reset()
 		if _, err := real.Open(ctx, incident.OpenRequest{Title: "site down", Severity: 1, Reporter: "U1ALICE", Channel: "CSRE"}); err != nil {
 			t.Fatal(err)
 		}
-		return rt.n.Load()
+		return rt.Count()
 	}
 	open() // warm the on-call scripts
 	if got := open(); got != 7 {
@@ -95,10 +83,10 @@ func TestStatusReminders(t *testing.T) {
 	srv, c := start(t)
 	e := newEnv(t, srv, c, opts{})
 	e.ok(t, "U1ALICE", "incident open sev1 payments failing") // sev1: an update every 30m
-	msgTS := e.chat.posted("CSRE")[0].TS
-	reminders := func() []post {
-		var out []post
-		for _, p := range e.chat.all() {
+	msgTS := e.chat.Posted("CSRE")[0].TS
+	reminders := func() []testkit.Post {
+		var out []testkit.Post
+		for _, p := range e.chat.All() {
 			if strings.Contains(p.Msg.Text, "is due a status update") {
 				out = append(out, p)
 			}
@@ -336,7 +324,7 @@ func TestOnMiniredis(t *testing.T) {
 	mr := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC))
 	e := newEnvOn(t, redisstore.New(client, "t"), c, opts{})
 	e.ok(t, "U1ALICE", "incident open sev1 db down")
 	e.ok(t, "U2BOB", "incident ack INC-1")
@@ -375,11 +363,11 @@ func TestAckBeforeTheMessageIsRecorded(t *testing.T) {
 		e.svc.AcknowledgeFromPage(context.Background(), ref, "U3CAROL")
 	}
 	e.ok(t, "U1ALICE", "incident open sev1 site down")
-	posts := e.chat.posted("CSRE")
+	posts := e.chat.Posted("CSRE")
 	if len(posts) == 0 {
 		t.Fatal("no incident message posted")
 	}
-	last := e.chat.last("CSRE", posts[0].TS)
+	last := e.chat.Last("CSRE", posts[0].TS)
 	if !strings.Contains(last.Text, "acknowledged by <@U3CAROL>") {
 		t.Errorf("the message does not show the acknowledgement:\n%s", messageJSON(t, last))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/commands/incident"
+	"opsbot/internal/testkit"
 )
 
 // TestPeopleJoiningAreInvited: whoever takes a role (by command or the
@@ -75,11 +76,7 @@ func TestEscalationReachesIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for kind, h := range oc.Steps() {
-		if err := lp.Handle(kind, h); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Steps(t, lp.Handle, oc)
 	ctx := context.Background()
 	if _, err := inc.Open(ctx, incident.OpenRequest{Title: "checkout down", Severity: 1, Reporter: "U1ALICE", Channel: "CSRE"}); err != nil {
 		t.Fatal(err)
@@ -88,11 +85,8 @@ func TestEscalationReachesIncident(t *testing.T) {
 	if _, err := lp.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewRouter("")
-	if err := r.Register(inc.Commands()...); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := r.Dispatch(ctx, &bot.Request{UserID: "U1ALICE", Channel: "CSRE", Text: "incident timeline INC-1", Role: bot.RoleAdmin})
+	r := testkit.Router(t, nil, inc)
+	rep, err := r.Dispatch(ctx, &bot.Request{UserID: "U1ALICE", Channel: "CSRE", Text: "incident timeline INC-1"})
 	if err != nil || !strings.Contains(rep.Text, "paged <@U2BOB> (PG-1 level 2)") {
 		t.Fatalf("timeline = %+v, %v", rep, err)
 	}

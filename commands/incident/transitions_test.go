@@ -11,6 +11,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/golden"
+	"opsbot/internal/testkit"
 )
 
 // The incident message through its life; rewrite the golden files with
@@ -61,9 +62,9 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	// The status update went to the incident's thread.
-	msgTS := e.chat.posted("CSRE")[0].TS
-	var status []post
-	for _, p := range e.chat.posted("CSRE") {
+	msgTS := e.chat.Posted("CSRE")[0].TS
+	var status []testkit.Post
+	for _, p := range e.chat.Posted("CSRE") {
 		if p.Thread == msgTS {
 			status = append(status, p)
 		}
@@ -236,7 +237,7 @@ func TestIncidentOfThreadAndChannel(t *testing.T) {
 	if e.channels.created[0] != "inc-1-db-latency-p99-3s" || e.channels.invited[0] != "CINC1:U1ALICE,U3CAROL" || len(e.channels.pinned) != 1 {
 		t.Fatalf("channel: %+v", e.channels)
 	}
-	origin := e.chat.posted("CSRE")[0]
+	origin := e.chat.Posted("CSRE")[0]
 	// In the incident message's thread, the id may be left out.
 	if _, err := e.do(t, "U2BOB", "CSRE", origin.TS, "incident ack"); err != nil {
 		t.Fatal(err)
@@ -252,12 +253,12 @@ func TestIncidentOfThreadAndChannel(t *testing.T) {
 	// Both copies of the message show the acknowledgement; the status
 	// update went to the thread and to the channel.
 	for _, ch := range []string{"CSRE", "CINC1"} {
-		ts := e.chat.posted(ch)[0].TS
-		if m := e.chat.last(ch, ts); !strings.Contains(m.Text, "acknowledged by <@U2BOB>") {
+		ts := e.chat.Posted(ch)[0].TS
+		if m := e.chat.Last(ch, ts); !strings.Contains(m.Text, "acknowledged by <@U2BOB>") {
 			t.Errorf("message in %s = %q", ch, m.Text)
 		}
 	}
-	if p := e.chat.posted("CINC1"); len(p) != 2 || p[1].Thread != "" || !strings.Contains(p[1].Msg.Text, "looking at the slow query log") {
+	if p := e.chat.Posted("CINC1"); len(p) != 2 || p[1].Thread != "" || !strings.Contains(p[1].Msg.Text, "looking at the slow query log") {
 		t.Errorf("incident channel got %+v", p)
 	}
 	// The page was acknowledged with the incident.

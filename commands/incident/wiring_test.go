@@ -10,17 +10,18 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
+	"opsbot/internal/testkit"
 	"opsbot/jobs/loop"
 )
 
 // withOncall starts Redis and the real on-call desk on it: schedule sre
 // (carol, then bob) whose policy sre-urgent pages its person, then bob
 // after 5 minutes. Steps run on the returned loop.
-func withOncall(t testing.TB) (*redisstore.Store, *clock, *chat, *loop.Loop, *oncall.Service) {
+func withOncall(t testing.TB) (*redisstore.Store, *testkit.Clock, *testkit.Chat, *loop.Loop, *oncall.Service) {
 	t.Helper()
 	srv, c := start(t)
 	store := redisstore.New(srv.Client(t), "t")
-	ch := &chat{}
+	ch := testkit.NewChat()
 	lp := loop.New(store, loop.Options{Clock: c.Now})
 	oc, err := oncall.New(oncall.Config{
 		Schedules: []oncall.ScheduleConfig{{Name: "sre", Zone: "Europe/Berlin", Users: []string{"U3CAROL", "U2BOB"}, Shift: "1w",
@@ -44,26 +45,11 @@ func TestWithOncall(t *testing.T) {
 		t.Fatal(err)
 	}
 	oc.OnAcknowledge(inc.AcknowledgeFromPage)
-	r := bot.NewRouter("")
-	for _, err := range []error{
-		r.Register(append(inc.Commands(), oc.Commands()...)...),
-		r.RegisterAction(append(inc.Actions(), oc.Actions()...)...),
-		r.RegisterView(inc.Views()...),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, steps := range []map[string]func(context.Context, string, string) error{inc.Steps(), oc.Steps()} {
-		for kind, h := range steps {
-			if err := lp.Handle(kind, h); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	// everyone involved is admin: this is about the wiring, not RBAC
+	r := testkit.Router(t, map[string]string{"U1ALICE": "admin", "U3CAROL": "admin"}, inc, oc)
+	testkit.Steps(t, lp.Handle, inc, oc)
 	do := func(req *bot.Request) *bot.Reply {
 		t.Helper()
-		req.Role = bot.RoleAdmin // no RBAC middleware here
 		rep, err := r.Dispatch(context.Background(), req)
 		if err != nil {
 			t.Fatalf("%+v: %v", req, err)
@@ -74,8 +60,8 @@ func TestWithOncall(t *testing.T) {
 	if rep.Text != "Opened INC-1 (SEV1). Paged <@U3CAROL> (PG-1)." {
 		t.Fatalf("open = %q", rep.Text)
 	}
-	var dm post
-	for _, p := range ch.all() {
+	var dm testkit.Post
+	for _, p := range ch.All() {
 		if p.Channel == "U3CAROL" {
 			dm = p
 		}
@@ -84,8 +70,8 @@ func TestWithOncall(t *testing.T) {
 		t.Fatalf("DM = %+v", dm)
 	}
 	do(&bot.Request{UserID: "U3CAROL", Channel: "U3CAROL", Action: &bot.Action{ID: "oncall.ack", Value: "PG-1", MessageTS: dm.TS}})
-	msgTS := ch.posted("CSRE")[0].TS
-	if m := ch.last("CSRE", msgTS); !strings.Contains(m.Text, "acknowledged by <@U3CAROL>") {
+	msgTS := ch.Posted("CSRE")[0].TS
+	if m := ch.Last("CSRE", msgTS); !strings.Contains(m.Text, "acknowledged by <@U3CAROL>") {
 		t.Fatalf("incident after the page was acknowledged: %q", m.Text)
 	}
 	do(&bot.Request{UserID: "U3CAROL", Channel: "CSRE", Thread: msgTS, Text: "incident resolve restarted the payment workers"})
@@ -95,11 +81,11 @@ func TestWithOncall(t *testing.T) {
 	}
 	// Nothing escalates or reminds after that.
 	c.Add(3 * time.Hour)
-	before := len(ch.all())
+	before := len(ch.All())
 	if _, err := lp.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if after := len(ch.all()); after != before {
-		t.Fatalf("%d messages after resolution: %+v", after-before, ch.all()[before:])
+	if after := len(ch.All()); after != before {
+		t.Fatalf("%d messages after resolution: %+v", after-before, ch.All()[before:])
 	}
 }

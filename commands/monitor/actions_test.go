@@ -3,14 +3,15 @@ package monitor
 import (
 	"context"
 	"fmt"
-	"opsbot/commands/incident"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"opsbot/bot"
+	"opsbot/commands/incident"
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
 
 // incidents is a fake Incidents that counts what it opens.
@@ -30,7 +31,7 @@ type owners map[string]string
 func (o owners) Owner(h string) (string, bool) { v, ok := o[h]; return v, ok }
 
 func TestButtons(t *testing.T) {
-	chat, inc := newFakeChat(0), &incidents{}
+	chat, inc := testkit.NewChat(), &incidents{}
 	s := newTestService(t, Config{DefaultChannel: "CDEF"}, Deps{Chat: chat, Incidents: inc, Hosts: owners{"web-0": "U0OWNER"}, OnCall: OnCallFunc(func(context.Context) (string, error) { return "U0ONCALL", nil })})
 	m := payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "HighCPU", "severity": "critical"}, 2, t0)
 	if code := post(t, s.Webhook(), m); code != 200 {
@@ -40,7 +41,7 @@ func TestButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := groupID("CDEF", "g1")
-	first := text(chat.posts()[0].Msg)
+	first := text(chat.Posts()[0].Msg)
 	if !strings.Contains(first, "Host web-0 · owner <@U0OWNER> · on call <@U0ONCALL>") || strings.Contains(first, "Host web-1 · owner") {
 		t.Errorf("owner and on-call not shown for the known host only:\n%s", first)
 	}
@@ -87,11 +88,11 @@ func TestButtons(t *testing.T) {
 		if err := s.Deliver(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		cur := text(chat.latest()[chat.posts()[0].TS].Msg)
+		cur := text(current(chat, chat.Posts()[0].TS))
 		if !strings.Contains(cur, "Acknowledged by <@U0ALICE>") || !strings.Contains(cur, "Incident INC-1") {
 			t.Errorf("message not updated:\n%s", cur)
 		}
-		if n := len(chat.posts()); n != 1 {
+		if n := len(chat.Posts()); n != 1 {
 			t.Errorf("%d posts, want 1", n)
 		}
 	})

@@ -12,6 +12,8 @@ import (
 	"opsbot/bot"
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
+	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 var buttonValue = regexp.MustCompile(`"value":"([A-Z0-9]+:[0-9a-f]+)"`)
@@ -20,7 +22,7 @@ var buttonValue = regexp.MustCompile(`"value":"([A-Z0-9]+:[0-9a-f]+)"`)
 // the webhook, buttons act on Alertmanager, and resolving updates the same
 // message.
 func TestAlertmanagerEndToEnd(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	clk := &aheadClock{}
 	s := newTestService(t, Config{
 		Routes:         []RouteConfig{{Match: `team="db"`, Channel: "CDB"}},
@@ -50,10 +52,10 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	}
 
 	// Given both groups posted to their channels
-	var cpuMsg sent
-	chat.waitFor(t, 20*time.Second, "both groups posted", func() bool {
+	var cpuMsg testkit.Post
+	testenv.Eventually(t, 20*time.Second, func() bool {
 		var db, def bool
-		for _, p := range chat.latest() {
+		for _, p := range chat.Current() {
 			tx := text(p.Msg)
 			if p.Channel == "CDB" && strings.Contains(tx, "HighCPU") && strings.Contains(tx, "2 firing") {
 				db, cpuMsg = true, p
@@ -61,7 +63,7 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 			def = def || (p.Channel == "CDEF" && strings.Contains(tx, "DiskFull"))
 		}
 		return db && def
-	})
+	}, "both groups posted")
 	m := buttonValue.FindStringSubmatch(text(cpuMsg.Msg))
 	if m == nil {
 		t.Fatalf("no button value in %s", text(cpuMsg.Msg))
@@ -172,9 +174,9 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		if _, err := click(t, s, "alert.silence.1h", id, "U0ALICE"); err != nil {
 			t.Fatal(err)
 		}
-		chat.waitFor(t, 20*time.Second, "the message showing the silence", func() bool {
-			return strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "Silenced by <@U0ALICE>")
-		})
+		testenv.Eventually(t, 20*time.Second, func() bool {
+			return strings.Contains(text(current(chat, cpuMsg.TS)), "Silenced by <@U0ALICE>")
+		}, "the message showing the silence")
 		g, err := s.st.load(ctx, id)
 		if err != nil || g.Silence == nil {
 			t.Fatalf("no silence on the group: %v", err)
@@ -183,12 +185,12 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		if err := client.ExpireSilence(ctx, g.Silence.ID); err != nil {
 			t.Fatal(err)
 		}
-		clk.Advance(reconcileInterval)
+		clk.Add(reconcileInterval)
 		s.notify()
-		chat.waitFor(t, 20*time.Second, "the message showing the silence ended", func() bool {
-			tx := text(chat.latest()[cpuMsg.TS].Msg)
+		testenv.Eventually(t, 20*time.Second, func() bool {
+			tx := text(current(chat, cpuMsg.TS))
 			return strings.Contains(tx, "No longer silenced") && strings.Contains(tx, `"alert.silence.1h"`)
-		})
+		}, "the message showing the silence ended")
 	})
 
 	t.Run("resolve updates the same message", func(t *testing.T) {
@@ -196,19 +198,19 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		if err := client.PostAlerts(ctx, []alertmanager.PostableAlert{cpu("db-1:9100", past), cpu("db-2:9100", past)}); err != nil {
 			t.Fatal(err)
 		}
-		chat.waitFor(t, 20*time.Second, "the resolved update", func() bool {
-			return strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "RESOLVED: HighCPU")
-		})
-		if n := chat.postsTo("CDB"); n != 1 {
+		testenv.Eventually(t, 20*time.Second, func() bool {
+			return strings.Contains(text(current(chat, cpuMsg.TS)), "RESOLVED: HighCPU")
+		}, "the resolved update")
+		if n := len(chat.Posted("CDB")); n != 1 {
 			t.Errorf("%d posts to CDB, want 1 (updates only)", n)
 		}
-		if strings.Contains(text(chat.latest()[cpuMsg.TS].Msg), "alert.ack") {
+		if strings.Contains(text(current(chat, cpuMsg.TS)), "alert.ack") {
 			t.Errorf("resolved message still offers Acknowledge")
 		}
 	})
 }
 
-// aheadClock is the wall clock moved ahead by Advance, for waits that a
+// aheadClock is the wall clock moved ahead by Add, for waits that a
 // real Alertmanager must not see (it keeps its own time).
 type aheadClock struct {
 	mu    sync.Mutex
@@ -221,7 +223,7 @@ func (c *aheadClock) Now() time.Time {
 	return time.Now().Add(c.ahead)
 }
 
-func (c *aheadClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.ahead += d }
+func (c *aheadClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.ahead += d }
 
 // Alertmanager that cannot be reached is named with its URL, without the
 // credentials in it.
@@ -230,7 +232,7 @@ func TestAlertmanagerUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0), Alertmanager: client})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat(), Alertmanager: client})
 	for _, verb := range []string{"alerts", "silences"} {
 		_, err := command(t, s, verb, "")
 		msg := bot.UserMessage(err)

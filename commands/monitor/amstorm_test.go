@@ -15,6 +15,7 @@ import (
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 // notificationLog records what Alertmanager sent before the webhook
@@ -80,7 +81,7 @@ func (l *notificationLog) resolvedIn(groups, n int) bool {
 func TestAlertmanagerStormResolvesInWaves(t *testing.T) {
 	const groups, perGroup = 5, 20
 	waves := []int{7, 14, perGroup} // alerts resolved per group after each wave
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})
 	log := &notificationLog{next: s.Webhook(), resolved: map[string]map[string]bool{}}
 	hook := httptest.NewServer(log)
@@ -112,9 +113,9 @@ func TestAlertmanagerStormResolvesInWaves(t *testing.T) {
 		}
 	}
 	send(0, perGroup, time.Time{})
-	chat.waitFor(t, 30*time.Second, "every group posted firing", func() bool {
+	testenv.Eventually(t, 30*time.Second, func() bool {
 		return strings.Count(allText(chat), fmt.Sprintf("· %d firing", perGroup)) == groups
-	})
+	}, "every group posted firing")
 	from := 0
 	for _, to := range waves {
 		send(from, to, time.Now().Add(-time.Second))
@@ -123,9 +124,9 @@ func TestAlertmanagerStormResolvesInWaves(t *testing.T) {
 		from = to
 	}
 	want := fmt.Sprintf("· %d resolved", perGroup)
-	chat.waitFor(t, 30*time.Second, "every group's message resolved with all its alerts", func() bool {
+	testenv.Eventually(t, 30*time.Second, func() bool {
 		return strings.Count(allText(chat), "RESOLVED: Wave") == groups && strings.Count(allText(chat), want) == groups
-	})
+	}, "every group's message resolved with all its alerts")
 	for _, key := range log.groupKeys() {
 		got, err := s.st.load(ctx, groupID("C1", key))
 		if err != nil {
@@ -138,9 +139,9 @@ func TestAlertmanagerStormResolvesInWaves(t *testing.T) {
 }
 
 // allText is the current text of every message in the chat.
-func allText(c *fakeChat) string {
+func allText(c *testkit.Chat) string {
 	var b strings.Builder
-	for _, m := range c.latest() {
+	for _, m := range c.Current() {
 		b.WriteString(text(m.Msg))
 	}
 	return b.String()

@@ -17,6 +17,7 @@ import (
 	"opsbot/integrations/prometheus/promtest"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/testkit"
 )
 
 // Webhook ingest: decode, route to two channels and store in a real
@@ -28,7 +29,7 @@ func BenchmarkWebhookIngest(b *testing.B) {
 	srv := redistest.Start(b)
 	s, err := New(Config{Webhook: WebhookConfig{BearerToken: testToken}, DefaultChannel: "C1",
 		Routes: []RouteConfig{{Match: `team="db"`, Channel: "CDB", Continue: true}, {Match: `severity="critical"`, Channel: "CPAGE"}}},
-		Deps{Store: redisstore.New(srv.Client(b), "opsbot"), Chat: newFakeChat(0)})
+		Deps{Store: redisstore.New(srv.Client(b), "opsbot"), Chat: testkit.NewChat()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	srv := redistest.Start(b)
 	s, err := New(Config{Webhook: WebhookConfig{BearerToken: testToken}, DefaultChannel: "C1"},
-		Deps{Store: redisstore.New(srv.Client(b), "opsbot"), Chat: newFakeChat(0), Prometheus: client})
+		Deps{Store: redisstore.New(srv.Client(b), "opsbot"), Chat: testkit.NewChat(), Prometheus: client})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,40 +9,30 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"opsbot/bot"
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
-
-// flakyChat fails the first fails posts to one channel and notes when (by
-// the test clock) each post to it was tried.
-type flakyChat struct {
-	*fakeChat
-	channel string
-	now     func() time.Time
-
-	mu       sync.Mutex
-	fails    int
-	attempts []time.Time
-}
-
-func (c *flakyChat) Post(ctx context.Context, m bot.Message) (string, error) {
-	if m.Channel == c.channel {
-		c.mu.Lock()
-		c.attempts = append(c.attempts, c.now())
-		fail := len(c.attempts) <= c.fails
-		c.mu.Unlock()
-		if fail {
-			return "", slack.SlackErrorResponse{Err: "not_in_channel"}
-		}
-	}
-	return c.fakeChat.Post(ctx, m)
-}
 
 // A channel whose posts fail is tried again after doubling waits (by the
 // service's clock), while another channel keeps getting its messages.
 func TestRetryBackoffPerChannel(t *testing.T) {
-	clk := newClock(t0)
-	chat := &flakyChat{fakeChat: newFakeChat(0), channel: "CX", now: clk.Now, fails: 3}
+	clk := testkit.NewClock(t0)
+	// the first 3 posts to CX fail; when (by the clock) each was tried
+	var mu sync.Mutex
+	var attempts []time.Time
+	chat := testkit.NewChat()
+	chat.Fail = func(method, channel string) error {
+		if method != "post" || channel != "CX" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		attempts = append(attempts, clk.Now())
+		if len(attempts) <= 3 {
+			return slack.SlackErrorResponse{Err: "not_in_channel"}
+		}
+		return nil
+	}
 	s := newTestService(t, Config{
 		Routes: []RouteConfig{{Match: `team="x"`, Channel: "CX"}, {Match: `team="y"`, Channel: "CY"}},
 	}, Deps{Chat: chat, Clock: clk.Now})
@@ -58,18 +48,20 @@ func TestRetryBackoffPerChannel(t *testing.T) {
 		}
 		l.round(ctx)
 		l.wg.Wait()
-		for _, p := range chat.posts() {
+		for _, p := range chat.Posts() {
 			if name := p.Msg.Text[len("[FIRING:1] "):]; p.Channel == "CY" {
 				if _, ok := yPosted[name]; !ok {
 					yPosted[name] = clk.Now().Sub(t0)
 				}
 			}
 		}
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 	}
 
 	var got []time.Duration
-	for _, a := range chat.attempts {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, a := range attempts {
 		got = append(got, a.Sub(t0))
 	}
 	// 3 failures: rest 2×runInterval, then 4×, then 8×; the 4th try works.
@@ -86,7 +78,7 @@ func TestRetryBackoffPerChannel(t *testing.T) {
 	if len(l.failures) != 0 || len(l.retryAt) != 0 {
 		t.Errorf("after the success CX still rests: %v %v", l.failures, l.retryAt)
 	}
-	if cx := chat.postsTo("CX"); cx != 1 {
+	if cx := len(chat.Posted("CX")); cx != 1 {
 		t.Errorf("%d messages in CX, want 1", cx)
 	}
 }

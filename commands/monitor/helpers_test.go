@@ -8,11 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
@@ -20,171 +18,22 @@ import (
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const testToken = "s3cret-webhook-token"
 
-// sent is one message the fake chat posted or updated.
-type sent struct {
-	Channel, TS string
-	Msg         bot.Message
-	Update      bool
-	At          time.Time
-	// Slot is when a paced chat let the post through (zero unpaced).
-	Slot time.Time
-}
-
-// fakeChat records posts and updates. With pace set it lets one post per
-// pace per channel through, making later ones wait as Slack's outbox
-// would, and reports that wait as Backlog.
-type fakeChat struct {
-	pace time.Duration
-
-	mu   sync.Mutex
-	log  []sent
-	n    int
-	next map[string]time.Time
-	cond chan struct{}   // closed and replaced on every change
-	gone map[string]bool // deleted messages by ts: updates fail with message_not_found
-	// inFlight and maxInFlight count posts under way per channel.
-	inFlight, maxInFlight map[string]int
-}
-
-func newFakeChat(pace time.Duration) *fakeChat {
-	return &fakeChat{pace: pace, next: map[string]time.Time{}, cond: make(chan struct{}), gone: map[string]bool{},
-		inFlight: map[string]int{}, maxInFlight: map[string]int{}}
-}
-
-// mostAtOnce is the largest number of posts to channel that were under
-// way at the same time.
-func (c *fakeChat) mostAtOnce(channel string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.maxInFlight[channel]
-}
-
-// remove deletes a message as a person in Slack would.
-func (c *fakeChat) remove(ts string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gone[ts] = true
-}
-
-func (c *fakeChat) Post(ctx context.Context, m bot.Message) (string, error) {
-	c.mu.Lock()
-	c.inFlight[m.Channel]++
-	c.maxInFlight[m.Channel] = max(c.maxInFlight[m.Channel], c.inFlight[m.Channel])
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.inFlight[m.Channel]--
-		c.mu.Unlock()
-	}()
-	var slot time.Time
-	if c.pace > 0 {
-		c.mu.Lock()
-		now := time.Now()
-		slot = c.next[m.Channel]
-		if slot.Before(now) {
-			slot = now
-		}
-		c.next[m.Channel] = slot.Add(c.pace)
-		c.mu.Unlock()
-		t := time.NewTimer(time.Until(slot))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		case <-t.C:
+// current is the message ts as the chat shows it now (testkit.Chat gives
+// every post a ts of its own across channels).
+func current(c *testkit.Chat, ts string) bot.Message {
+	for _, p := range c.Current() {
+		if p.TS == ts {
+			return p.Msg
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	ts := fmt.Sprintf("1700000000.%06d", c.n)
-	c.record(sent{Channel: m.Channel, TS: ts, Msg: m, At: time.Now(), Slot: slot})
-	return ts, nil
-}
-
-func (c *fakeChat) Update(_ context.Context, channel, ts string, m bot.Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gone[ts] {
-		return slack.SlackErrorResponse{Err: "message_not_found"}
-	}
-	c.record(sent{Channel: channel, TS: ts, Msg: m, Update: true, At: time.Now()})
-	return nil
-}
-
-// Backlog is how long a new post to channel would wait.
-func (c *fakeChat) Backlog(channel string) time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return max(time.Until(c.next[channel]), 0)
-}
-
-func (c *fakeChat) record(s sent) {
-	c.log = append(c.log, s)
-	close(c.cond)
-	c.cond = make(chan struct{})
-}
-
-// posts lists the posts (not updates), in order.
-func (c *fakeChat) posts() []sent {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []sent
-	for _, s := range c.log {
-		if !s.Update {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// postsTo counts the posts (not updates) to channel.
-func (c *fakeChat) postsTo(channel string) int {
-	n := 0
-	for _, p := range c.posts() {
-		if p.Channel == channel {
-			n++
-		}
-	}
-	return n
-}
-
-// latest returns the current text of every message, by ts.
-func (c *fakeChat) latest() map[string]sent {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]sent{}
-	for _, s := range c.log {
-		out[s.TS] = s
-	}
-	return out
-}
-
-// waitFor polls cond on every change of the chat until it holds or the
-// deadline passes.
-func (c *fakeChat) waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(d)
-	for {
-		c.mu.Lock()
-		ch := c.cond
-		c.mu.Unlock()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-time.After(100 * time.Millisecond):
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s; chat has %d messages", what, len(c.latest()))
-		}
-	}
+	return bot.Message{}
 }
 
 // text is the message rendered as one string, for assertions.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 	"opsbot/bot/blocks"
 	"opsbot/bot/golden"
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
 
 // hostileGroup is a notification whose labels and annotations try to post
@@ -42,10 +42,6 @@ func hostileGroup(n int, pad string) alertmanager.Message {
 	return m
 }
 
-// slackToken finds <…> in Slack text: what Slack turns into a mention,
-// link or date.
-var slackToken = regexp.MustCompile(`<[^<>]*>`)
-
 // checkInert fails t for every live token in a message's JSON that does
 // not belong to opsbot (a user mention, a date, or a link to one of the
 // allowed hosts), for URLs that are not http(s) on an allowed host, and
@@ -64,41 +60,21 @@ func checkInert(t *testing.T, raw []byte, allowedHosts ...string) {
 		}
 		return false
 	}
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(k, x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(key, x)
-			}
-		case string:
-			switch key {
-			case "text":
-				for _, tok := range slackToken.FindAllString(v, -1) {
-					inner := tok[1 : len(tok)-1]
-					switch {
-					case strings.HasPrefix(inner, "@U0OWNER"), strings.HasPrefix(inner, "!date^"):
-					case strings.HasPrefix(inner, "http") && allowed(strings.SplitN(inner, "|", 2)[0]):
-					default:
-						t.Errorf("live token %q in %q", tok, blocks.Cut(v, 200))
-					}
-				}
-			case "url":
-				if !allowed(v) {
-					t.Errorf("button url %q", v)
-				}
-			}
+	tokens, urls := testkit.LiveMarkup(t, raw)
+	for _, tok := range tokens {
+		inner := tok.Token[1 : len(tok.Token)-1]
+		switch {
+		case strings.HasPrefix(inner, "@U0OWNER"), strings.HasPrefix(inner, "!date^"):
+		case strings.HasPrefix(inner, "http") && allowed(strings.SplitN(inner, "|", 2)[0]):
+		default:
+			t.Errorf("live token %q in %q", tok.Token, blocks.Cut(tok.In, 200))
 		}
 	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
+	for _, u := range urls {
+		if !allowed(u) {
+			t.Errorf("button url %q", u)
+		}
 	}
-	walk("", doc)
 	checkLimits(t, raw)
 }
 
@@ -168,7 +144,7 @@ func TestRenderHostileAlert(t *testing.T) {
 		{"longest", 12, strings.Repeat("&<>x", 2500)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			chat := newFakeChat(0)
+			chat := testkit.NewChat()
 			s := newTestService(t, Config{DefaultChannel: "C1", Webhook: WebhookConfig{BearerToken: testToken, MaxBodyBytes: 4 << 20}},
 				Deps{Chat: chat, Hosts: owners{"web<!channel>": "U0OWNER"}})
 			if code := post(t, s.Webhook(), hostileGroup(tc.n, tc.pad)); code != 200 {
@@ -177,7 +153,7 @@ func TestRenderHostileAlert(t *testing.T) {
 			if err := s.Deliver(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			msg := chat.posts()[0].Msg
+			msg := chat.Posts()[0].Msg
 			raw, err := json.Marshal(msg.Blocks)
 			if err != nil {
 				t.Fatal(err)

@@ -12,19 +12,8 @@ import (
 	"opsbot/bot/blocks"
 	"opsbot/bot/golden"
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // fakeAM keeps silences in memory, as Alertmanager's API shows them.
 type fakeAM struct {
@@ -76,7 +65,7 @@ func (f *fakeAM) ListAlerts(context.Context, alertmanager.AlertFilter) ([]alertm
 func (f *fakeAM) URL() string { return "http://alertmanager.test" }
 
 // latestText is the current content of the message with ts.
-func latestText(c *fakeChat, ts string) string { return text(c.latest()[ts].Msg) }
+func latestText(c *testkit.Chat, ts string) string { return text(current(c, ts)) }
 
 // A silence that ends by itself, or is expired in Alertmanager, leaves the
 // message: the worker redraws it as no longer silenced, with the Silence
@@ -84,7 +73,7 @@ func latestText(c *fakeChat, ts string) string { return text(c.latest()[ts].Msg)
 //
 // To update: go test ./commands/monitor -run TestSilenceEnds -update
 func TestSilenceEnds(t *testing.T) {
-	chat, am, clk := newFakeChat(0), &fakeAM{}, newClock(t0)
+	chat, am, clk := testkit.NewChat(), &fakeAM{}, testkit.NewClock(t0)
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Alertmanager: am, Clock: clk.Now})
 	ctx := context.Background()
 	deliver := func() {
@@ -97,7 +86,7 @@ func TestSilenceEnds(t *testing.T) {
 	post(t, s.Webhook(), payload("g2", alertmanager.StatusFiring, map[string]string{"alertname": "DiskFull", "severity": "warning"}, 1, t0))
 	deliver()
 	ts := map[string]string{}
-	for _, p := range chat.posts() {
+	for _, p := range chat.Posts() {
 		ts[strings.Fields(p.Msg.Text)[1]] = p.TS
 	}
 	g1, g2 := groupID("C1", "g1"), groupID("C1", "g2")
@@ -113,21 +102,21 @@ func TestSilenceEnds(t *testing.T) {
 	}
 
 	t.Run("nothing changes before the end", func(t *testing.T) {
-		before := countUpdates(chat)
-		clk.Advance(59 * time.Minute)
+		before := len(chat.Updates())
+		clk.Add(59 * time.Minute)
 		deliver()
-		if n := countUpdates(chat); n != before {
+		if n := len(chat.Updates()); n != before {
 			t.Errorf("%d updates before the silence ended", n-before)
 		}
 	})
 	t.Run("the message is redrawn when the silence ends", func(t *testing.T) {
-		clk.Advance(time.Minute)
+		clk.Add(time.Minute)
 		deliver()
 		got := latestText(chat, ts["HighCPU"])
 		if strings.Contains(got, "Silenced by") || strings.Contains(got, "alert.unsilence") || !strings.Contains(got, "alert.silence.1h") {
 			t.Errorf("ended silence still shown:\n%s", got)
 		}
-		golden.AssertJSON(t, "TestSilenceEnds/ended.json", chat.latest()[ts["HighCPU"]].Msg)
+		golden.AssertJSON(t, "TestSilenceEnds/ended.json", current(chat, ts["HighCPU"]))
 		if got := latestText(chat, ts["DiskFull"]); !strings.Contains(got, "Silenced by <@U0BOB>") {
 			t.Errorf("the 4h silence is no longer shown:\n%s", got)
 		}
@@ -141,7 +130,7 @@ func TestSilenceEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		lists := am.lists
-		clk.Advance(reconcileInterval)
+		clk.Add(reconcileInterval)
 		deliver()
 		if am.lists != lists+1 {
 			t.Errorf("Alertmanager asked %d times, want once", am.lists-lists)
@@ -151,7 +140,7 @@ func TestSilenceEnds(t *testing.T) {
 			t.Errorf("silence expired in Alertmanager still shown:\n%s", got)
 		}
 		// Nothing is tracked any more: no further questions to Alertmanager.
-		clk.Advance(reconcileInterval)
+		clk.Add(reconcileInterval)
 		deliver()
 		if am.lists != lists+1 {
 			t.Errorf("Alertmanager asked again with no silence to check")
@@ -163,7 +152,7 @@ func TestSilenceEnds(t *testing.T) {
 // every button, no acknowledgement or incident from before, and a new
 // incident may be opened.
 func TestFiresAgainAfterResolve(t *testing.T) {
-	chat, inc := newFakeChat(0), &incidents{}
+	chat, inc := testkit.NewChat(), &incidents{}
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Incidents: inc})
 	ctx := context.Background()
 	deliver := func() {
@@ -184,14 +173,14 @@ func TestFiresAgainAfterResolve(t *testing.T) {
 	}
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusResolved, labels, 1, t0))
 	deliver()
-	first := chat.posts()[0].TS
+	first := chat.Posts()[0].TS
 	if got := latestText(chat, first); !strings.Contains(got, "RESOLVED: HighCPU") {
 		t.Fatalf("not resolved:\n%s", got)
 	}
 
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, labels, 1, t0.Add(time.Hour)))
 	deliver()
-	posts := chat.posts()
+	posts := chat.Posts()
 	if len(posts) != 2 {
 		t.Fatalf("%d posts, want a new message for the group that fired again", len(posts))
 	}
@@ -219,7 +208,7 @@ func TestFiresAgainAfterResolve(t *testing.T) {
 		post(t, s.Webhook(), payload("g1", alertmanager.StatusResolved, labels, 1, t0))
 		post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, labels, 2, t0))
 		deliver()
-		if n := len(chat.posts()); n != 2 {
+		if n := len(chat.Posts()); n != 2 {
 			t.Errorf("%d posts, want 2", n)
 		}
 		if got := latestText(chat, posts[1].TS); !strings.Contains(got, "2 firing") || !strings.Contains(got, "Incident INC-2") {
@@ -231,7 +220,7 @@ func TestFiresAgainAfterResolve(t *testing.T) {
 // A message someone deleted in Slack is posted again instead of failing
 // every round.
 func TestDeletedMessageIsPostedAgain(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})
 	ctx := context.Background()
 	labels := map[string]string{"alertname": "HighCPU"}
@@ -239,12 +228,13 @@ func TestDeletedMessageIsPostedAgain(t *testing.T) {
 	if err := s.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	chat.remove(chat.posts()[0].TS)
+	first := chat.Posts()[0]
+	chat.Delete(first.Channel, first.TS)
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, labels, 2, t0))
 	if err := s.Deliver(ctx); err != nil {
 		t.Fatalf("delivery after the message was deleted: %v", err)
 	}
-	posts := chat.posts()
+	posts := chat.Posts()
 	if len(posts) != 2 || !strings.Contains(text(posts[1].Msg), "2 firing") {
 		t.Fatalf("not posted again: %d posts", len(posts))
 	}
@@ -252,7 +242,7 @@ func TestDeletedMessageIsPostedAgain(t *testing.T) {
 	if err := s.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(chat.posts()); n != 2 || !strings.Contains(latestText(chat, posts[1].TS), "RESOLVED") {
+	if n := len(chat.Posts()); n != 2 || !strings.Contains(latestText(chat, posts[1].TS), "RESOLVED") {
 		t.Errorf("the new message was not updated (%d posts)", n)
 	}
 }
@@ -260,13 +250,13 @@ func TestDeletedMessageIsPostedAgain(t *testing.T) {
 // Silence buttons longer than monitor.max_silence are not offered, and a
 // click on one drawn before the limit was lowered is refused.
 func TestSilenceButtonsRespectMaxSilence(t *testing.T) {
-	chat, am := newFakeChat(0), &fakeAM{}
+	chat, am := testkit.NewChat(), &fakeAM{}
 	s := newTestService(t, Config{DefaultChannel: "C1", MaxSilence: Duration(4 * time.Hour)}, Deps{Chat: chat, Alertmanager: am})
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "HighCPU"}, 1, t0))
 	if err := s.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	got := text(chat.posts()[0].Msg)
+	got := text(chat.Posts()[0].Msg)
 	if !strings.Contains(got, `"alert.silence.1h"`) || !strings.Contains(got, `"alert.silence.4h"`) || strings.Contains(got, `"alert.silence.24h"`) {
 		t.Errorf("buttons do not follow max_silence 4h:\n%s", got)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
 
 // notification is one of Alertmanager's for a group whose alerts are
@@ -36,7 +37,7 @@ func notification(groupKey string, labels map[string]string, firingFrom, firingT
 // after it resolves: 100 firing, then 40 resolved with 60 firing, then the
 // last 60 resolved must read as 100 resolved, not 60.
 func TestResolvedAlertsStayInTheirGroup(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})
 	ctx := context.Background()
 	labels := map[string]string{"alertname": "DiskFull"}
@@ -60,7 +61,7 @@ func TestResolvedAlertsStayInTheirGroup(t *testing.T) {
 			t.Errorf("after notification %d: %d firing, %d resolved, %d alerts kept; want %v and 100 kept", i+1, tl.Firing, tl.Resolved, len(g.Msg.Alerts), want)
 		}
 	}
-	card := latestText(chat, chat.posts()[0].TS)
+	card := latestText(chat, chat.Posts()[0].TS)
 	for _, want := range []string{"RESOLVED: DiskFull* · 100 resolved", "… and 92 more alerts (0 firing, 92 resolved)"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("card lacks %q:\n%s", want, card)
@@ -72,7 +73,7 @@ func TestResolvedAlertsStayInTheirGroup(t *testing.T) {
 // a notification was lost, or muted) stops counting as firing, so the
 // group's header agrees with Alertmanager.
 func TestUnlistedFiringAlertCountsResolved(t *testing.T) {
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0)})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat()})
 	ctx := context.Background()
 	labels := map[string]string{"alertname": "DiskFull"}
 	post(t, s.Webhook(), notification("g1", labels, 0, 10, 0, 0))
@@ -106,7 +107,7 @@ func TestUnlistedFiringAlertCountsResolved(t *testing.T) {
 // A group keeps at most maxAlerts alerts: the oldest resolved go first
 // and are still counted, firing alerts are never dropped.
 func TestKeptAlertsAreBounded(t *testing.T) {
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0)})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat()})
 	s.st.maxAlerts = 15
 	ctx := context.Background()
 	labels := map[string]string{"alertname": "DiskFull"}
@@ -141,7 +142,7 @@ func TestKeptAlertsAreBounded(t *testing.T) {
 // A group that fires again after its resolve was shown starts a new
 // episode with none of the old episode's alerts.
 func TestNewEpisodeStartsWithItsOwnAlerts(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})
 	ctx := context.Background()
 	labels := map[string]string{"alertname": "DiskFull"}
@@ -155,7 +156,7 @@ func TestNewEpisodeStartsWithItsOwnAlerts(t *testing.T) {
 	if err := s.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	posts := chat.posts()
+	posts := chat.Posts()
 	if len(posts) != 2 {
 		t.Fatalf("%d posts, want a new message for the new episode", len(posts))
 	}

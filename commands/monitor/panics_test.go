@@ -13,20 +13,8 @@ import (
 
 	"opsbot/bot"
 	"opsbot/integrations/alertmanager"
+	"opsbot/internal/testkit"
 )
-
-// panicChat panics on its first posts, as a renderer or client bug would.
-type panicChat struct {
-	*fakeChat
-	left atomic.Int32
-}
-
-func (c *panicChat) Post(ctx context.Context, m bot.Message) (string, error) {
-	if c.left.Add(-1) >= 0 {
-		panic("boom in post")
-	}
-	return c.fakeChat.Post(ctx, m)
-}
 
 // panicAM panics when asked for silences.
 type panicAM struct{ fakeAM }
@@ -39,8 +27,16 @@ func (*panicAM) ListSilences(context.Context, []alertmanager.Matcher) ([]alertma
 // monitor.deliver and reported as that channel's failure; the group stays
 // undelivered and goes out on the next try.
 func TestDeliveryPanicIsRecovered(t *testing.T) {
-	chat := &panicChat{fakeChat: newFakeChat(0)}
-	chat.left.Store(1)
+	// the first post panics, as a renderer or client bug would
+	var left atomic.Int32
+	left.Store(1)
+	chat := testkit.NewChat()
+	chat.Fail = func(method, _ string) error {
+		if method == "post" && left.Add(-1) >= 0 {
+			panic("boom in post")
+		}
+		return nil
+	}
 	p := bot.NewPanics(prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Panics: p})
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
@@ -54,7 +50,7 @@ func TestDeliveryPanicIsRecovered(t *testing.T) {
 	if err := s.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(chat.posts()); n != 1 {
+	if n := len(chat.Posts()); n != 1 {
 		t.Errorf("%d posts after the retry, want 1", n)
 	}
 }
@@ -62,7 +58,7 @@ func TestDeliveryPanicIsRecovered(t *testing.T) {
 // A panic in the silence sweep is recovered and counted under
 // monitor.reconcile, and the round still delivers.
 func TestReconcilePanicIsRecovered(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	p := bot.NewPanics(prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat, Alertmanager: &panicAM{}, Panics: p})
 	ctx := context.Background()
@@ -76,7 +72,7 @@ func TestReconcilePanicIsRecovered(t *testing.T) {
 	if n := panicCount(t, p, "monitor.reconcile"); n != 1 {
 		t.Errorf("opsbot_panics_total{where=monitor.reconcile} = %v, want 1", n)
 	}
-	if n := len(chat.posts()); n != 1 {
+	if n := len(chat.Posts()); n != 1 {
 		t.Errorf("%d posts in the round, want 1", n)
 	}
 }

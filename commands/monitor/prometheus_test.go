@@ -11,6 +11,7 @@ import (
 	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/prometheus/promtest"
+	"opsbot/internal/testkit"
 )
 
 // hostGroups is a fixed host group table.
@@ -40,7 +41,7 @@ func TestPrometheusCommands(t *testing.T) {
 	if err := prom.WaitForSamples(ctx, `irate(node_cpu_seconds_total{mode="idle"}[1m])`); err != nil {
 		t.Fatalf("no samples: %v\n%s", err, prom.Logs())
 	}
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0), Prometheus: client,
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat(), Prometheus: client,
 		HostGroups: hostGroups{"webs": {"web-1", "web-2"}}})
 
 	t.Run("query shows a table", func(t *testing.T) {
@@ -165,7 +166,7 @@ func TestPrometheusUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0), Prometheus: client})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat(), Prometheus: client})
 	for _, c := range [][2]string{{"query", "up"}, {"graph", "up"}, {"status", ""}} {
 		_, err := command(t, s, c[0], c[1])
 		msg := bot.UserMessage(err)

@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -67,11 +69,7 @@ func TestRoutesInvalid(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	cfg := Config{Webhook: WebhookConfig{Password: "hunter2-secret"}, Routes: []RouteConfig{{Match: "x=", Channel: ""}}}
 	errs := cfg.Validate()
-	var all []string
-	for _, e := range errs {
-		all = append(all, e.Error())
-	}
-	joined := strings.Join(all, "\n")
+	joined := fmt.Sprint(errors.Join(errs...)) // one a line
 	for _, want := range []string{"webhook:", "routes[0].channel", "alertmanager.url", "prometheus.url"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("errors lack %q:\n%s", want, joined)

@@ -7,6 +7,7 @@ import (
 
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
+	"opsbot/internal/testkit"
 )
 
 // A change's hosts are silenced in a real Alertmanager by one matcher that
@@ -17,7 +18,7 @@ func TestSilenceHostsAgainstAlertmanager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0), Alertmanager: client})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat(), Alertmanager: client})
 	ctx := context.Background()
 	id, err := s.SilenceHosts(ctx, []string{"web-1", "web.2"}, 30*time.Minute, "CHG-7 restart nginx")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"
+	"opsbot/internal/testkit"
 )
 
 func TestGuessUnit(t *testing.T) {
@@ -53,7 +54,7 @@ func (p promSeries) URL() string { return "http://prometheus.test" }
 // The graph's value axis gets the unit given with unit= or read from the
 // metric's name; ratios are drawn in percent.
 func TestGraphUnits(t *testing.T) {
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0), Prometheus: promSeries{0.25, 0.5}, Clock: func() time.Time { return t0 }})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat(), Prometheus: promSeries{0.25, 0.5}, Clock: func() time.Time { return t0 }})
 	var opts chart.Options
 	var values []float64
 	s.draw = func(o chart.Options, cs []chart.Series) ([]byte, error) {

@@ -17,6 +17,7 @@ import (
 
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/redisstore"
+	"opsbot/internal/testkit"
 )
 
 func TestWebhookRefuses(t *testing.T) {
@@ -25,7 +26,7 @@ func TestWebhookRefuses(t *testing.T) {
 	s := newTestService(t, Config{
 		DefaultChannel: "CDEF",
 		Webhook:        WebhookConfig{BearerToken: testToken, Username: "am", Password: "basic-pass-secret", MaxBodyBytes: 4096},
-	}, Deps{Chat: newFakeChat(0), Metrics: reg, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	}, Deps{Chat: testkit.NewChat(), Metrics: reg, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	good, _ := json.Marshal(payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
 	big, _ := json.Marshal(payload("g2", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 100, t0))
 
@@ -91,12 +92,12 @@ func bearer(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testToken
 // The webhook answers only after the group is in Redis: a stored group is
 // delivered by a worker started later, as after a restart.
 func TestWebhookStoresBeforeDelivery(t *testing.T) {
-	chat := newFakeChat(0)
+	chat := testkit.NewChat()
 	s := newTestService(t, Config{DefaultChannel: "CDEF"}, Deps{Chat: chat})
 	if code := post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 2, t0)); code != 200 {
 		t.Fatalf("status %d", code)
 	}
-	if n := len(chat.posts()); n != 0 {
+	if n := len(chat.Posts()); n != 0 {
 		t.Fatalf("posted %d messages before any worker ran", n)
 	}
 	ids, err := s.st.dirty(context.Background())
@@ -111,14 +112,14 @@ func TestWebhookStoresBeforeDelivery(t *testing.T) {
 	if err := other.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(chat.posts()); n != 1 {
+	if n := len(chat.Posts()); n != 1 {
 		t.Fatalf("posted %d messages, want 1", n)
 	}
 	// Delivering again does nothing: the group is clean.
 	if err := s.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(chat.latest()); n != 1 {
+	if n := len(chat.Current()); n != 1 {
 		t.Fatalf("%d messages after a second delivery, want 1", n)
 	}
 }
@@ -126,7 +127,7 @@ func TestWebhookStoresBeforeDelivery(t *testing.T) {
 // Two replicas delivering the same new group at once post it once.
 func TestTwoReplicasPostOnce(t *testing.T) {
 	for i := range 20 {
-		chat := newFakeChat(0)
+		chat := testkit.NewChat()
 		a := newTestServiceShared(t, chat, nil)
 		b := newTestServiceShared(t, chat, a.d.Store)
 		post(t, a.Webhook(), payload(fmt.Sprintf("g%d", i), alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
@@ -140,13 +141,13 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := len(chat.posts()); n != 1 {
+		if n := len(chat.Posts()); n != 1 {
 			t.Fatalf("round %d: %d posts, want 1", i, n)
 		}
 	}
 }
 
-func newTestServiceShared(t *testing.T, chat *fakeChat, st *redisstore.Store) *Service {
+func newTestServiceShared(t *testing.T, chat *testkit.Chat, st *redisstore.Store) *Service {
 	t.Helper()
 	if st == nil {
 		return newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: chat})

@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"opsbot/bot"
+	"opsbot/internal/testkit"
 )
 
 // The commands and buttons register on a router without clashes, with
 // viewer for reading and responder for changing.
 func TestRegister(t *testing.T) {
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0)})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat()})
 	r := bot.NewRouter("/ops")
 	if err := r.Register(s.Commands()...); err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestRegister(t *testing.T) {
 
 // Without Prometheus or Alertmanager configured their commands say so.
 func TestUnconfiguredBackends(t *testing.T) {
-	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: newFakeChat(0)})
+	s := newTestService(t, Config{DefaultChannel: "C1"}, Deps{Chat: testkit.NewChat()})
 	for _, c := range [][2]string{{"query", "up"}, {"graph", "up"}, {"status", ""}, {"alerts", ""}, {"silences", ""}, {"unsilence", "x"}, {"silence", "a=b 1h x"}} {
 		_, err := command(t, s, c[0], c[1])
 		if bot.ErrorCode(err) != bot.CodeUnavailable || !strings.Contains(err.Error(), "not configured") {

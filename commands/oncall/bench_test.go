@@ -3,7 +3,6 @@ package oncall
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"opsbot/bot/args"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/testkit"
 )
 
 type nopChat struct{}
@@ -69,7 +69,7 @@ func BenchmarkWho(b *testing.B) {
 		durs = append(durs, time.Since(t0))
 	}
 	b.StopTimer()
-	reportPercentiles(b, durs)
+	testkit.ReportPercentiles(b, durs)
 }
 
 func mustArgs(tb testing.TB, s string) args.Args {
@@ -78,14 +78,4 @@ func mustArgs(tb testing.TB, s string) args.Args {
 		tb.Fatal(err)
 	}
 	return a
-}
-
-// reportPercentiles adds p50 and p99 of per-operation durations.
-func reportPercentiles(b *testing.B, durs []time.Duration) {
-	if len(durs) == 0 {
-		return
-	}
-	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds()), "p99-µs")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/internal/testkit"
 )
 
 func TestEscalation(t *testing.T) {
@@ -19,7 +20,7 @@ func TestEscalation(t *testing.T) {
 	if got != "Page PG-1 sent to <@U3CAROL>; level 2 follows in 5m unless someone acknowledges." {
 		t.Fatalf("page reply = %q", got)
 	}
-	carol := e.chat.to("U3CAROL")
+	carol := e.chat.Posted("U3CAROL")
 	if len(carol) != 1 || !strings.Contains(carol[0].Msg.Text, "checkout is failing") {
 		t.Fatalf("carol got %v", carol)
 	}
@@ -27,12 +28,12 @@ func TestEscalation(t *testing.T) {
 
 	c.Add(5*time.Minute - time.Second)
 	e.tick(t)
-	if n := len(e.chat.to("U2BOB")); n != 0 {
+	if n := len(e.chat.Posted("U2BOB")); n != 0 {
 		t.Fatalf("bob was paged %d times before the level's delay passed", n)
 	}
 	c.Add(time.Second)
 	e.tick(t)
-	bob := e.chat.to("U2BOB")
+	bob := e.chat.Posted("U2BOB")
 	if len(bob) != 1 {
 		t.Fatalf("bob was paged %d times after 5m, want 1", len(bob))
 	}
@@ -43,12 +44,12 @@ func TestEscalation(t *testing.T) {
 		t.Fatalf("ack = %+v, %v", rep, err)
 	}
 	goldenBlocks(t, "TestEscalation/acked.json", rep.Blocks)
-	if ups := e.chat.updates(); len(ups) != 1 || ups[0].Channel != "U3CAROL" || !strings.Contains(ups[0].Msg.Text, "acknowledged by <@U2BOB>") {
+	if ups := e.chat.Updates(); len(ups) != 1 || ups[0].Channel != "U3CAROL" || !strings.Contains(ups[0].Msg.Text, "acknowledged by <@U2BOB>") {
 		t.Fatalf("updates after ack = %+v", ups)
 	}
 	c.Add(time.Hour)
 	e.tick(t)
-	if n := len(e.chat.to("U0CONSOLE")); n != 0 {
+	if n := len(e.chat.Posted("U0CONSOLE")); n != 0 {
 		t.Fatalf("level 3 was paged %d times after an acknowledgement", n)
 	}
 	// A second click changes nothing and says what is true.
@@ -64,7 +65,7 @@ func TestEscalationRunsOutAndSaysSo(t *testing.T) {
 	e.ok(t, "U1ALICE", "oncall page bob are you there?")
 	c.Add(5 * time.Minute)
 	e.tick(t)
-	notice := e.chat.to("CCMD")
+	notice := e.chat.Posted("CCMD")
 	if len(notice) != 1 || !strings.Contains(notice[0].Msg.Text, "Nobody acknowledged page PG-1 (<@U2BOB>: are you there?) after all 1 levels") {
 		t.Fatalf("notice = %+v", notice)
 	}
@@ -76,7 +77,7 @@ func TestEscalationRunsOutAndSaysSo(t *testing.T) {
 
 func TestEscalationContinuesAfterRestart(t *testing.T) {
 	srv, c := start(t)
-	ch := &chat{}
+	ch := testkit.NewChat()
 	first := newEnv(t, srv, c, testConfig(), ch)
 	first.ok(t, "U1ALICE", "oncall page sre db down")
 	// The first replica is gone; a fresh one on the same Redis carries on.
@@ -85,14 +86,14 @@ func TestEscalationContinuesAfterRestart(t *testing.T) {
 	if n := second.tick(t); n != 1 {
 		t.Fatalf("the new loop ran %d steps, want the escalation", n)
 	}
-	if n := len(ch.to("U2BOB")); n != 1 {
+	if n := len(ch.Posted("U2BOB")); n != 1 {
 		t.Fatalf("bob paged %d times, want 1", n)
 	}
 }
 
 func TestTwoReplicasEscalateOnce(t *testing.T) {
 	srv, c := start(t)
-	ch := &chat{}
+	ch := testkit.NewChat()
 	a := newEnv(t, srv, c, testConfig(), ch)
 	b := newEnv(t, srv, c, testConfig(), ch)
 	const pages = 20
@@ -108,13 +109,13 @@ func TestTwoReplicasEscalateOnce(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	if n := len(ch.to("U2BOB")); n != pages {
+	if n := len(ch.Posted("U2BOB")); n != pages {
 		t.Errorf("bob paged %d times for %d pages", n, pages)
 	}
-	if n := len(ch.to("U0CONSOLE")); n != pages {
+	if n := len(ch.Posted("U0CONSOLE")); n != pages {
 		t.Errorf("level 3 paged %d times for %d pages", n, pages)
 	}
-	if n := len(ch.to("CCMD")); n != pages {
+	if n := len(ch.Posted("CCMD")); n != pages {
 		t.Errorf("%d run-out notices for %d pages", n, pages)
 	}
 }

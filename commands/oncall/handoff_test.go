@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"opsbot/internal/testkit"
 )
 
 func TestHandoff(t *testing.T) {
 	srv, c := start(t)
-	ch := &chat{}
+	ch := testkit.NewChat()
 	e := newEnv(t, srv, c, testConfig(), ch)
 	other := newEnv(t, srv, c, testConfig(), ch) // a second replica ticking too
 	ctx := context.Background()
@@ -28,13 +30,13 @@ func TestHandoff(t *testing.T) {
 	if got := e.groups.members("sre-oncall") + other.groups.members("sre-oncall"); got != "U3CAROL" {
 		t.Fatalf("first check set @sre-oncall to %q, want carol once", got)
 	}
-	if n := len(ch.to("CSRE")); n != 0 {
+	if n := len(ch.Posted("CSRE")); n != 0 {
 		t.Fatalf("first check ever posted %d notices; nothing was handed over", n)
 	}
 
 	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC)) // Wed 09:00 CET
 	tickBoth()
-	notices := ch.to("CSRE")
+	notices := ch.Posted("CSRE")
 	if len(notices) != 1 || notices[0].Msg.Text != ":pager: <@U1ALICE> is on call for *sre* until Thu 12 Mar 09:00 CET" {
 		t.Fatalf("handoff notices = %+v", notices)
 	}
@@ -48,7 +50,7 @@ func TestHandoff(t *testing.T) {
 	c.Add(2 * time.Hour)
 	tickBoth()
 	var texts []string
-	for _, n := range ch.to("CSRE")[1:] {
+	for _, n := range ch.Posted("CSRE")[1:] {
 		texts = append(texts, n.Msg.Text)
 	}
 	want := ":pager: <@U2BOB> (override OVR-1) is on call for *sre* until Wed 11 Mar 11:00 CET|" +
@@ -60,21 +62,20 @@ func TestHandoff(t *testing.T) {
 
 func TestHandoffPostFailureIsRetried(t *testing.T) {
 	srv, c := start(t)
-	ch := &chat{}
+	ch := testkit.NewChat()
 	e := newEnv(t, srv, c, testConfig(), ch)
 	_ = e.svc.Start(context.Background())
 	e.tick(t)
-	ch.mu.Lock()
-	ch.fail = map[string]bool{"CSRE": true}
-	ch.mu.Unlock()
+	ch.FailPostsTo("CSRE")
 	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC))
 	e.tick(t)
-	ch.mu.Lock()
-	ch.fail = nil
-	ch.mu.Unlock()
+	if n := len(ch.Posted("CSRE")); n != 0 {
+		t.Fatalf("%d notices while posts to CSRE failed", n)
+	}
+	ch.FailPostsTo()
 	c.Add(time.Minute) // past the loop's retry backoff
 	e.tick(t)
-	if n := len(ch.to("CSRE")); n != 1 {
+	if n := len(ch.Posted("CSRE")); n != 1 {
 		t.Fatalf("%d notices after a failed post was retried, want 1", n)
 	}
 }
@@ -84,7 +85,7 @@ func TestHandoffPostFailureIsRetried(t *testing.T) {
 // sync is tried again at the next check, which comes soon.
 func TestHandoffWithBrokenUserGroup(t *testing.T) {
 	srv, c := start(t)
-	ch := &chat{}
+	ch := testkit.NewChat()
 	e := newEnv(t, srv, c, testConfig(), ch)
 	_ = e.svc.Start(context.Background())
 	e.tick(t) // first check: carol, group set
@@ -94,7 +95,7 @@ func TestHandoffWithBrokenUserGroup(t *testing.T) {
 
 	c.Set(time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC)) // Wed 09:00 CET: alice
 	e.tick(t)
-	notices := ch.to("CSRE")
+	notices := ch.Posted("CSRE")
 	want := ":pager: <@U1ALICE> is on call for *sre* until Thu 12 Mar 09:00 CET\n" +
 		":warning: @sre-oncall could not be updated (update members of @sre-oncall: permission_denied); opsbot tries again in 10m."
 	if len(notices) != 1 || notices[0].Msg.Text != want {
@@ -119,7 +120,7 @@ func TestHandoffWithBrokenUserGroup(t *testing.T) {
 	if got := e.groups.members("sre-oncall"); got != "U1ALICE" {
 		t.Fatalf("@sre-oncall = %q after the group works again, want alice", got)
 	}
-	if n := len(ch.to("CSRE")); n != 1 {
+	if n := len(ch.Posted("CSRE")); n != 1 {
 		t.Fatalf("%d notices; the handoff was announced once already", n)
 	}
 
@@ -127,7 +128,7 @@ func TestHandoffWithBrokenUserGroup(t *testing.T) {
 	// (Thu 09:00 CET, bob) is announced without a warning.
 	c.Set(time.Date(2026, 3, 12, 8, 0, 0, 0, time.UTC))
 	e.tick(t)
-	if n := ch.to("CSRE"); len(n) != 2 || strings.Contains(n[1].Msg.Text, "warning") || e.groups.members("sre-oncall") != "U2BOB" {
+	if n := ch.Posted("CSRE"); len(n) != 2 || strings.Contains(n[1].Msg.Text, "warning") || e.groups.members("sre-oncall") != "U2BOB" {
 		t.Fatalf("next handoff: %+v, group %q", n, e.groups.members("sre-oncall"))
 	}
 }

@@ -2,7 +2,6 @@ package oncall_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,85 +10,14 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
-	"opsbot/bot/rbac"
 	"opsbot/commands/oncall"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/testkit"
 	"opsbot/jobs/loop"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// post is one message the fake chat was asked to post or update.
-type post struct {
-	Channel, TS string
-	Msg         bot.Message
-	Update      bool
-}
-
-// chat is a fake bot.Chat that records what it is asked to do.
-type chat struct {
-	mu    sync.Mutex
-	posts []post
-	n     int
-	fail  map[string]bool // channels whose posts fail
-}
-
-func (c *chat) Post(_ context.Context, m bot.Message) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.fail[m.Channel] {
-		return "", fmt.Errorf("channel_not_found")
-	}
-	c.n++
-	ts := fmt.Sprintf("1700000000.%06d", c.n)
-	c.posts = append(c.posts, post{Channel: m.Channel, TS: ts, Msg: m})
-	return ts, nil
-}
-
-func (c *chat) Update(_ context.Context, channel, ts string, m bot.Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posts = append(c.posts, post{Channel: channel, TS: ts, Msg: m, Update: true})
-	return nil
-}
-
-func (c *chat) Upload(context.Context, string, string, bot.File) error { return nil }
-
-// to lists what was posted (not updated) to channel.
-func (c *chat) to(channel string) []post {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []post
-	for _, p := range c.posts {
-		if p.Channel == channel && !p.Update {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (c *chat) updates() []post {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []post
-	for _, p := range c.posts {
-		if p.Update {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // groups is a fake UserGroups.
 type groups struct {
@@ -142,22 +70,22 @@ type env struct {
 	svc    *oncall.Service
 	loop   *loop.Loop
 	router *bot.Router
-	chat   *chat
+	chat   *testkit.Chat
 	groups *groups
-	clock  *clock
+	clock  *testkit.Clock
 	store  *redisstore.Store
 }
 
-func start(t testing.TB) (*redistest.Server, *clock) {
+func start(t testing.TB) (*redistest.Server, *testkit.Clock) {
 	t.Helper()
-	return redistest.Start(t), &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)} // Tue 09:00 CET
+	return redistest.Start(t), testkit.NewClock(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)) // Tue 09:00 CET
 }
 
-func newEnv(t testing.TB, srv *redistest.Server, c *clock, cfg oncall.Config, ch *chat) *env {
+func newEnv(t testing.TB, srv *redistest.Server, c *testkit.Clock, cfg oncall.Config, ch *testkit.Chat) *env {
 	t.Helper()
 	store := redisstore.New(srv.Client(t), "t")
 	if ch == nil {
-		ch = &chat{}
+		ch = testkit.NewChat()
 	}
 	e := &env{chat: ch, groups: &groups{}, clock: c, store: store}
 	e.loop = loop.New(store, loop.Options{Clock: c.Now})
@@ -166,23 +94,8 @@ func newEnv(t testing.TB, srv *redistest.Server, c *clock, cfg oncall.Config, ch
 		t.Fatal(err)
 	}
 	e.svc = svc
-	for kind, h := range svc.Steps() {
-		if err := e.loop.Handle(kind, h); err != nil {
-			t.Fatal(err)
-		}
-	}
-	policy, err := rbac.New(rbac.Config{DefaultRole: "viewer", Users: map[string]string{"U0CONSOLE": "admin", "U1ALICE": "responder", "U2BOB": "responder"}}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.router = bot.NewRouter("")
-	e.router.Use(policy.Middleware())
-	if err := e.router.Register(svc.Commands()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.router.RegisterAction(svc.Actions()...); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Steps(t, e.loop.Handle, svc)
+	e.router = testkit.Router(t, map[string]string{"U0CONSOLE": "admin", "U1ALICE": "responder", "U2BOB": "responder"}, svc)
 	return e
 }
 

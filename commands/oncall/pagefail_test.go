@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/commands/oncall"
+	"opsbot/internal/testkit"
 )
 
 // pagedLog records what OnPaged hears.
@@ -36,7 +37,8 @@ func TestFailedDMDoesNotStopEscalation(t *testing.T) {
 	cfg := testConfig()
 	cfg.Policies = append(cfg.Policies, oncall.PolicyConfig{Name: "pair", Levels: []oncall.LevelConfig{
 		{Users: []string{"U2BOB", "U3CAROL"}, After: "5m"}, {Users: []string{"U3CAROL", "U1ALICE"}, After: "5m"}, {Users: []string{"U0CONSOLE"}, After: "5m"}}})
-	ch := &chat{fail: map[string]bool{"U3CAROL": true}} // carol's DMs fail
+	ch := testkit.NewChat()
+	ch.FailPostsTo("U3CAROL") // carol's DMs fail
 	e := newEnv(t, srv, c, cfg, ch)
 	heard := &pagedLog{}
 	e.svc.OnPaged(heard.hear)
@@ -48,20 +50,20 @@ func TestFailedDMDoesNotStopEscalation(t *testing.T) {
 	if id != "PG-1" || strings.Join(reached, ",") != "U2BOB" {
 		t.Fatalf("page = %s reaching %v, want PG-1 reaching bob", id, reached)
 	}
-	if n := len(ch.to("U2BOB")); n != 1 {
+	if n := len(ch.Posted("U2BOB")); n != 1 {
 		t.Fatalf("bob got %d DMs, want 1 although carol's failed", n)
 	}
 
 	// Level 2 pages alice on time although carol fails again.
 	c.Add(5 * time.Minute)
 	e.tick(t)
-	if n := len(ch.to("U1ALICE")); n != 1 {
+	if n := len(ch.Posted("U1ALICE")); n != 1 {
 		t.Fatalf("alice got %d DMs at level 2, want 1", n)
 	}
 	// And level 3 follows: the failure did not end the escalation.
 	c.Add(5 * time.Minute)
 	e.tick(t)
-	if n := len(ch.to("U0CONSOLE")); n != 1 {
+	if n := len(ch.Posted("U0CONSOLE")); n != 1 {
 		t.Fatalf("console got %d DMs at level 3, want 1", n)
 	}
 	want := "INC-7 PG-1 L1 reached=U2BOB failed=U3CAROL; INC-7 PG-1 L2 reached=U1ALICE failed=U3CAROL; INC-7 PG-1 L3 reached=U0CONSOLE failed="

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,37 +23,10 @@ import (
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-type fakeChat struct {
-	mu      sync.Mutex
-	posts   []bot.Message
-	updates []bot.Message
-	uploads []bot.File
-}
-
-func (c *fakeChat) Post(_ context.Context, m bot.Message) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posts = append(c.posts, m)
-	return fmt.Sprintf("%d.0", len(c.posts)), nil
-}
-
-func (c *fakeChat) Update(_ context.Context, _, _ string, m bot.Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.updates = append(c.updates, m)
-	return nil
-}
-
-func (c *fakeChat) Upload(_ context.Context, _, _ string, f bot.File) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.uploads = append(c.uploads, f)
-	return nil
-}
 
 type nopAudit struct{}
 
@@ -84,7 +56,7 @@ esac
 type env struct {
 	svc    *Service
 	router *bot.Router
-	chat   *fakeChat
+	chat   *testkit.Chat
 	runner *countingRunner
 	dir    string
 }
@@ -141,7 +113,7 @@ func newEnvWith(t testing.TB, n int, opts envOptions) *env {
 	if opts.runner != nil {
 		runner = opts.runner(ex)
 	}
-	e := &env{chat: &fakeChat{}, runner: &countingRunner{Runner: runner}, dir: srv.HostDir()}
+	e := &env{chat: testkit.NewChat(), runner: &countingRunner{Runner: runner}, dir: srv.HostDir()}
 	rs := redistest.Start(t)
 	changes, err := change.New(change.Config{Channel: "CCHANGES"}, change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
 		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }})
@@ -153,17 +125,7 @@ func newEnvWith(t testing.TB, n int, opts envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.svc.Wait)
-	roles := map[string]bot.Role{"UOP": bot.RoleOperator, "UVIEW": bot.RoleViewer, "URESP": bot.RoleResponder}
-	e.router = bot.NewRouter("")
-	e.router.Use(func(next bot.Handler) bot.Handler {
-		return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-			req.Role = roles[req.UserID]
-			return next(ctx, req)
-		}
-	})
-	if err := e.router.Register(e.svc.Commands()...); err != nil {
-		t.Fatal(err)
-	}
+	e.router = testkit.Router(t, map[string]string{"UOP": "operator", "UVIEW": "viewer", "URESP": "responder"}, e.svc)
 	return e
 }
 
@@ -191,11 +153,12 @@ func TestRestartAllowedRunsAtOnceWithProgress(t *testing.T) {
 	if !strings.Contains(rep.Text, "nginx restart: 2/2 hosts, 0 failed · succeeded") {
 		t.Errorf("reply: %s", rep.Text)
 	}
-	if e.chat.posts[0].Text != "nginx restart: 0/2 hosts, 0 failed" || !strings.Contains(e.chat.updates[0].Text, "nginx restart: 1/2 hosts, 0 failed") {
-		t.Errorf("progress: %q then %q", e.chat.posts[0].Text, e.chat.updates[0].Text)
+	posts, updates := e.chat.Posts(), e.chat.Updates()
+	if posts[0].Msg.Text != "nginx restart: 0/2 hosts, 0 failed" || !strings.Contains(updates[0].Msg.Text, "nginx restart: 1/2 hosts, 0 failed") {
+		t.Errorf("progress: %q then %q", posts[0].Msg.Text, updates[0].Msg.Text)
 	}
-	out := e.chat.posts[1]
-	if out.Thread != "1.0" || !strings.Contains(out.Text, "*web-1*") || !strings.Contains(out.Text, "*web-2*") || !strings.Contains(out.Text, "restarted nginx") {
+	out := posts[1]
+	if out.Thread != posts[0].TS || !strings.Contains(out.Msg.Text, "*web-1*") || !strings.Contains(out.Msg.Text, "*web-2*") || !strings.Contains(out.Msg.Text, "restarted nginx") {
 		t.Errorf("thread output: %+v", out)
 	}
 	if n := e.calls(t); n != 2 {
@@ -212,8 +175,8 @@ func TestRestartNeedingApprovalFilesChange(t *testing.T) {
 	if !strings.Contains(rep.Text, "filed CHG-1") || e.runner.calls.Load() != 0 {
 		t.Errorf("reply %q, runs %d", rep.Text, e.runner.calls.Load())
 	}
-	if len(e.chat.posts) != 1 || e.chat.posts[0].Channel != "CCHANGES" {
-		t.Errorf("change not posted to the changes channel: %+v", e.chat.posts)
+	if posts := e.chat.Posts(); len(posts) != 1 || posts[0].Channel != "CCHANGES" {
+		t.Errorf("change not posted to the changes channel: %+v", posts)
 	}
 }
 
@@ -223,12 +186,14 @@ func TestLogsLongOutputIsUploaded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.chat.uploads) != 1 || !strings.Contains(string(e.chat.uploads[0].Content), "line 499 of the nginx journal") {
-		t.Fatalf("uploads: %d, reply %s", len(e.chat.uploads), rep.Text)
+	uploads := e.chat.Uploads()
+	if len(uploads) != 1 || !strings.Contains(string(uploads[0].File.Content), "line 499 of the nginx journal") {
+		t.Fatalf("uploads: %d, reply %s", len(uploads), rep.Text)
 	}
 	// and the thread says where the output went, without repeating it
-	note := e.chat.posts[len(e.chat.posts)-1]
-	if note.Thread != "1.0" || !strings.Contains(note.Text, "nginx logs output is long") || !strings.Contains(note.Text, "attached as nginx-logs.txt") {
+	posts := e.chat.Posts()
+	note := posts[len(posts)-1]
+	if note.Thread != posts[0].TS || !strings.Contains(note.Msg.Text, "nginx logs output is long") || !strings.Contains(note.Msg.Text, "attached as nginx-logs.txt") {
 		t.Errorf("note in the thread: %+v", note)
 	}
 }
@@ -262,11 +227,11 @@ func TestStatus(t *testing.T) {
 	if _, err := e.send("UVIEW", "service status nginx on web"); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.chat.posts[1].Text; strings.Count(got, "nginx.service - active (running)") != 3 {
+	if got := e.chat.Posts()[1].Msg.Text; strings.Count(got, "nginx.service - active (running)") != 3 {
 		t.Errorf("thread: %s", got)
 	}
 	// what the hosts print reaches Slack as text, never as a mention
-	if got := e.chat.posts[1].Text; strings.Contains(got, "<!here>") || strings.Count(got, "&lt;!here&gt;") != 3 {
+	if got := e.chat.Posts()[1].Msg.Text; strings.Contains(got, "<!here>") || strings.Count(got, "&lt;!here&gt;") != 3 {
 		t.Errorf("output is not escaped: %s", got)
 	}
 }
@@ -294,10 +259,9 @@ func TestRestartOutlivesTheRequest(t *testing.T) {
 		t.Errorf("reply: %s", rep.Text)
 	}
 	e.svc.Wait()
-	e.chat.mu.Lock()
-	defer e.chat.mu.Unlock()
-	last := e.chat.updates[len(e.chat.updates)-1].Text
-	out := e.chat.posts[len(e.chat.posts)-1].Text
+	updates, posts := e.chat.Updates(), e.chat.Posts()
+	last := updates[len(updates)-1].Msg.Text
+	out := posts[len(posts)-1].Msg.Text
 	if !strings.Contains(last, "slow restart: 1/1 hosts, 0 failed · succeeded") || !strings.Contains(out, "restarted slow") {
 		t.Errorf("progress %q, output %q", last, out)
 	}

@@ -18,20 +18,14 @@ import (
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/testkit"
 	"opsbot/jobs/loop"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
 
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
 func store(t *testing.T) *redisstore.Store {
 	t.Helper()
 	srv := redistest.Start(t)
@@ -57,7 +51,7 @@ func (c *counter) seen() []string {
 	return append([]string(nil), c.ids...)
 }
 
-func newLoop(t *testing.T, s *redisstore.Store, c *clock, kind string, h loop.Handler) *loop.Loop {
+func newLoop(t *testing.T, s *redisstore.Store, c *testkit.Clock, kind string, h loop.Handler) *loop.Loop {
 	t.Helper()
 	l := loop.New(s, loop.Options{Clock: c.Now, Backoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 3})
 	if err := l.Handle(kind, h); err != nil {
