@@ -30,6 +30,7 @@ import (
 	"opsbot/commands/service"
 	"opsbot/integrations/redisstore"
 	"opsbot/jobs/loop"
+	"opsbot/jobs/scheduler"
 )
 
 // App is opsbot's core, wired by hand, and what the mounted domains offer
@@ -50,8 +51,11 @@ type App struct {
 	// counts them in opsbot_panics_total; one for the whole process.
 	Panics *bot.Panics
 	// Loop runs every step (escalations, reminders, handoffs, change
-	// windows), each claimed once across replicas; Start starts it.
+	// windows, job occurrences), each claimed once across replicas; Start
+	// starts it.
 	Loop *loop.Loop
+	// Scheduler runs every recurring job the domains offer, on the loop.
+	Scheduler *scheduler.Scheduler
 
 	// What the mounted domains offer: App Home sections and HTTP
 	// handlers for the transports, and the work Start runs and waits for.
@@ -154,6 +158,7 @@ func newCore(cfg *Config, doc *config.Document, store *redisstore.Store, groups 
 	// One loop for every step; every replica polls it and Redis decides
 	// who runs each step.
 	a.Loop = loop.New(a.Store, loop.Options{Log: a.Log, Metrics: a.Registry, Panics: a.Panics})
+	a.Scheduler = scheduler.New(a.Store, a.Loop, scheduler.Options{Log: a.Log, Metrics: a.Registry, Panics: a.Panics})
 	return a, nil
 }
 
@@ -181,6 +186,9 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 			return nil, err
 		}
 	}
+	if err := a.Scheduler.Start(ctx); err != nil {
+		return nil, err
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -197,6 +205,7 @@ func (a *App) Start(ctx context.Context) (<-chan struct{}, error) {
 			a.Log.Error("step loop stopped", "err", err)
 		}
 		wg.Wait()
+		a.Scheduler.Wait() // job runs in flight, each bounded by its timeout
 		for _, w := range a.waiters {
 			w.part.Wait()
 		}

@@ -21,6 +21,7 @@ import (
 	"opsbot/commands/service"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/sshexec"
+	"opsbot/jobs/scheduler"
 )
 
 // Config is the whole of opsbot's configuration; each section belongs to
@@ -43,6 +44,9 @@ type Config struct {
 	Service service.Config `yaml:"service"`
 
 	Monitor monitor.Config `yaml:"monitor"`
+
+	// Jobs overrides the scheduled jobs the domains offer, by name.
+	Jobs scheduler.Config `yaml:"jobs"`
 }
 
 // LimitsConfig protects opsbot from floods of commands.
@@ -99,6 +103,7 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("actions", c.Actions.Validate(), false)
 	doc.AddErrors("changes", c.Changes.Validate(), false)
 	doc.AddErrors("service", c.Service.Validate(), false)
+	doc.AddErrors("jobs", c.Jobs.Validate(), false)
 	if len(c.Actions.Hosts) > 0 {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
 		c.checkSSHFiles(doc)

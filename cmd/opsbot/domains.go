@@ -10,6 +10,7 @@ import (
 	"opsbot/commands/actions"
 	"opsbot/commands/change"
 	"opsbot/commands/incident"
+	"opsbot/commands/jobs"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
 	"opsbot/commands/service"
@@ -38,6 +39,7 @@ func (a *App) mountList() []domain {
 		{"monitor", a.buildMonitor},
 		{"change", a.buildChanges},
 		{"service", a.buildService},
+		{"jobs", a.buildJobs}, // last: it lists every job the others offer
 	}
 }
 
@@ -161,6 +163,15 @@ func (a *App) buildService(surf Surface) (any, error) {
 	}
 	a.Service = svc
 	return svc, nil
+}
+
+// buildJobs offers the scheduler's commands; a jobs config entry that
+// names no job is logged, since its overrides do nothing.
+func (a *App) buildJobs(Surface) (any, error) {
+	if unknown := a.Config.Jobs.Unknown(a.Scheduler); len(unknown) > 0 {
+		a.Log.Warn("the jobs section names jobs that do not exist; their settings do nothing", "jobs", strings.Join(unknown, ", "))
+	}
+	return jobs.New(jobs.Deps{Scheduler: a.Scheduler})
 }
 
 // noSSH stands in for the executor when no hosts are configured, so the

@@ -11,7 +11,8 @@ import (
 
 // mount adds what domain d offers, whichever parts of the domain contract
 // (bot/domain.go) it implements: help groups, verbs, buttons, forms, loop
-// steps, App Home sections, HTTP handlers, and work to start, run in the
+// steps, App Home sections, HTTP handlers, scheduled jobs (as the jobs
+// section of the config adjusts them), and work to start, run in the
 // background and wait for at a stop. Collisions (a verb, action, step
 // kind or path offered twice) fail the start.
 func (a *App) mount(name string, d any) error {
@@ -52,6 +53,18 @@ func (a *App) mount(name string, d any) error {
 				return fmt.Errorf("HTTP path %s is offered twice", path)
 			}
 			a.Handlers[path] = h
+		}
+	}
+	if x, ok := d.(bot.JobSet); ok {
+		for _, j := range x.Jobs() {
+			j, on := a.Config.Jobs.Apply(j)
+			if !on {
+				a.Log.Info("job turned off in the config", "job", j.Name)
+				continue
+			}
+			if err := a.Scheduler.Add(j); err != nil {
+				return err
+			}
 		}
 	}
 	if x, ok := d.(bot.Starter); ok {

@@ -10,7 +10,7 @@ var (
 	_ bot.StepSet      = (*Service)(nil)
 	_ bot.HomeProvider = (*Service)(nil)
 	_ bot.Describer    = (*Service)(nil)
-	_ bot.Runner       = (*Service)(nil)
+	_ bot.JobSet       = (*Service)(nil)
 	_ bot.Waiter       = (*Service)(nil)
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"opsbot/internal/testkit"
 	"strings"
 	"testing"
 	"time"

@@ -6,19 +6,19 @@ import (
 	"log/slog"
 	"time"
 
-	"opsbot/integrations/redisstore"
+	"opsbot/bot"
 )
 
-// sweepEvery is how often Run sweeps.
-const sweepEvery = time.Minute
+// SweepJob is the name of the change sweep among the scheduled jobs.
+const SweepJob = "change-sweep"
 
-// Run sweeps at once and then every minute until ctx ends: it marks
+// Jobs offers the change sweep to the scheduler: every minute it marks
 // expired requests, fails runs a stop of opsbot left "running", and starts
-// (or expires) approved changes whose run never started. A Redis lock
-// makes one replica do each sweep. The app calls Wait once it returns.
-func (s *Service) Run(ctx context.Context) error {
-	s.sweepLoop(ctx, sweepEvery, s.sweeps())
-	return nil
+// (or expires) approved changes whose run never started. The scheduler
+// runs each occurrence once across replicas.
+func (s *Service) Jobs() []bot.Job {
+	return []bot.Job{{Name: SweepJob, Summary: "expire old requests, fail runs a stop interrupted, start approved changes that never started",
+		Schedule: "@every 1m", Timeout: 5 * time.Minute, Run: func(ctx context.Context, _ bot.JobRun) error { return s.sweep(ctx, s.sweeps()) }}}
 }
 
 // sweep is one part of the sweep, with what its log lines say.
@@ -36,41 +36,20 @@ func (s *Service) sweeps() []sweep {
 	}
 }
 
-func (s *Service) sweepLoop(ctx context.Context, every time.Duration, sweeps []sweep) {
-	s.sweepOnce(ctx, every, sweeps)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.sweepOnce(ctx, every, sweeps)
-		}
-	}
-}
-
-// sweepOnce runs one sweep under the lock, held for most of the interval
-// so that replicas do not sweep right after one another.
-func (s *Service) sweepOnce(ctx context.Context, every time.Duration, sweeps []sweep) {
-	lock, err := s.d.Store.Lock(ctx, "sweep-changes", every-every/6)
-	if errors.Is(err, redisstore.ErrLocked) || ctx.Err() != nil {
-		return
-	}
-	if err != nil {
-		s.log.Warn("sweep changes", "err", err)
-		return
-	}
-	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+// sweep runs every part, logging what each did; it fails with every part
+// that failed (a stop is not a failure).
+func (s *Service) sweep(ctx context.Context, sweeps []sweep) error {
+	var errs []error
 	for _, sw := range sweeps {
 		n, err := sw.f(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return // stopping: not a failure
+			return nil // stopping
 		case err != nil:
-			s.log.Warn(sw.what, "err", err)
+			errs = append(errs, errors.New(sw.what+": "+err.Error()))
 		case n > 0:
 			s.log.Log(ctx, sw.level, sw.done, "count", n)
 		}
 	}
+	return errors.Join(errs...)
 }

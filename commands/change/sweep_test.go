@@ -2,19 +2,17 @@ package change
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
 	"opsbot/bot"
-	"opsbot/integrations/testenv"
 )
 
-// The sweep that runs when the desk starts, before the first interval has
-// passed, marks a request past its expiry expired.
-func TestSweepMarksExpiredAtStart(t *testing.T) {
+// The sweep job marks a request past its expiry expired.
+func TestSweepMarksExpired(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	r, err := ParseRequest("restart nginx on web-1 -- sweep test")
@@ -26,44 +24,33 @@ func TestSweepMarksExpiredAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Add(61 * time.Minute)
-	run, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); e.svc.sweepLoop(run, time.Hour, e.svc.sweeps()) }()
-	testenv.Eventually(t, 10*time.Second, func() bool {
-		got, err := e.svc.st.get(ctx, c.ID)
-		return err == nil && got.State == StateExpired
-	}, "the request to be marked expired by the first sweep")
-	stop()
-	<-done
-}
-
-// Two replicas sweeping on a short interval against one Redis: the lock
-// lets one sweep run at a time.
-func TestSweepOneReplicaAtATime(t *testing.T) {
-	e := newEnv(t)
-	var sweeps, inFlight, maxInFlight atomic.Int32
-	slow := sweep{what: "test", level: slog.LevelInfo, f: func(context.Context) (int, error) {
-		n := inFlight.Add(1)
-		for m := maxInFlight.Load(); n > m && !maxInFlight.CompareAndSwap(m, n); m = maxInFlight.Load() {
-		}
-		time.Sleep(20 * time.Millisecond) // long enough for the other replica to try
-		inFlight.Add(-1)
-		sweeps.Add(1)
-		return 0, nil
-	}}
-	other, err := New(Config{Expiry: time.Hour}, Deps{Store: e.store, Chat: e.chat, Runner: e.runner, Resolver: e.cat, Actions: e.cat, Audit: e.audit})
-	if err != nil {
+	jobs := e.svc.Jobs()
+	if len(jobs) != 1 || jobs[0].Name != SweepJob || jobs[0].Schedule != "@every 1m" {
+		t.Fatalf("jobs = %+v", jobs)
+	}
+	if err := jobs[0].Run(ctx, bot.JobRun{Due: e.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, desk := range []*Service{e.svc, other} {
-		wg.Go(func() { desk.sweepLoop(ctx, 100*time.Millisecond, []sweep{slow}) })
+	got, err := e.svc.st.get(ctx, c.ID)
+	if err != nil || got.State != StateExpired {
+		t.Errorf("after the sweep: %+v, %v; want expired", got, err)
 	}
-	testenv.Eventually(t, 20*time.Second, func() bool { return sweeps.Load() >= 6 }, "six sweeps")
+}
+
+// A part of the sweep that fails makes the run fail, naming it, after the
+// other parts ran; a stop is not a failure.
+func TestSweepFailsWithWhatFailed(t *testing.T) {
+	e := newEnv(t)
+	ran := 0
+	ok := sweep{what: "ok", level: slog.LevelInfo, f: func(context.Context) (int, error) { ran++; return 1, nil }}
+	bad := sweep{what: "sweep expired changes", level: slog.LevelInfo, f: func(context.Context) (int, error) { ran++; return 0, errors.New("redis down") }}
+	err := e.svc.sweep(context.Background(), []sweep{bad, ok})
+	if err == nil || !strings.Contains(err.Error(), "sweep expired changes: redis down") || ran != 2 {
+		t.Errorf("sweep = %v after %d parts", err, ran)
+	}
+	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
-	wg.Wait()
-	if m := maxInFlight.Load(); m != 1 {
-		t.Errorf("%d sweeps ran at once, want 1", m)
+	if err := e.svc.sweep(stopped, []sweep{bad}); err != nil {
+		t.Errorf("a sweep cut off by a stop failed: %v", err)
 	}
 }

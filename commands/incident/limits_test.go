@@ -42,7 +42,7 @@ func TestHostileIncidentIsAcceptedAndInert(t *testing.T) {
 	check("card", card.Text, card.Blocks)
 
 	e.ok(t, "U1ALICE", "incident resolve INC-1 "+testkit.Hostile(6000))
-	resolved := e.chat.last("CSRE", e.chat.posted("CSRE")[0].TS)
+	resolved := e.chat.Last("CSRE", e.chat.Posted("CSRE")[0].TS)
 	check("resolved card", resolved.Text, resolved.Blocks)
 
 	for _, cmd := range []string{"incident list all", "incident show INC-2", "incident timeline INC-1"} {

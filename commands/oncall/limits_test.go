@@ -27,7 +27,7 @@ func TestHostilePageIsAcceptedAndInert(t *testing.T) {
 		testkit.SlackAccepts(t, text, set)
 	}
 	e.ok(t, "U0CONSOLE", "oncall page sre "+testkit.Hostile(7000))
-	dms := e.chat.to("U3CAROL") // on call for sre at the test clock
+	dms := e.chat.Posted("U3CAROL") // on call for sre at the test clock
 	if len(dms) == 0 {
 		t.Fatal("carol was not paged")
 	}
