@@ -14,8 +14,8 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/outbox"
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 )
 
 // postInOrder starts one goroutine per text, each posting it to channel,

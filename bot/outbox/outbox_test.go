@@ -19,8 +19,8 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/outbox"
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 	"opsbot/internal/testkit"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/outbox"
-	"opsbot/bot/slackemu"
 	"opsbot/bot/socketmode"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 	"opsbot/internal/testkit"
 )
 

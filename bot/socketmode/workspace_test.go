@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"opsbot/bot/slackemu"
 	"opsbot/bot/socketmode"
+	"opsbot/internal/slackemu"
 )
 
 // newWorkspace returns a Workspace over a fresh local Slack (slackemu),

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
+	"opsbot/internal/slackemu"
 )
 
 const noLimit = "limits:\n  commands_per_minute: 0\n"

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
 	"opsbot/integrations/sshexec/sshtest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 )
 
 // TestE2EChangeApprovedAndRunOverSSH: a change is requested with a slash

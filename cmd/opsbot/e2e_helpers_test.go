@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/redisstore/redistest"
+	"opsbot/internal/slackemu"
 )
 
 var (

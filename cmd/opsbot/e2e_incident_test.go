@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
+	"opsbot/internal/slackemu"
 )
 
 const incidentDesk = `oncall:

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/alertmanager/amtest"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 	"opsbot/internal/testkit"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"opsbot/bot/slackemu"
 	"opsbot/integrations/testenv"
+	"opsbot/internal/slackemu"
 )
 
 func contains(s string) func(slackemu.Message) bool {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"opsbot/bot/slackemu"
+	"opsbot/internal/slackemu"
 )
 
 // The README's local-Slack path: deploy/slackemu-config.yaml is valid, and

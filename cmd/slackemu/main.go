@@ -1,4 +1,4 @@
-// Command slackemu runs the emulated Slack of bot/slackemu on its own, so a
+// Command slackemu runs the emulated Slack of internal/slackemu on its own, so a
 // person can point opsbot at it and play the users from a terminal:
 //
 //	slackemu -addr 127.0.0.1:3333
@@ -29,7 +29,7 @@ import (
 	"syscall"
 	"time"
 
-	"opsbot/bot/slackemu"
+	"opsbot/internal/slackemu"
 )
 
 func main() {

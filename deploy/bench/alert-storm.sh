@@ -2,7 +2,7 @@
 # alert-storm.sh — how fast an alert storm reaches Slack and resolves there.
 #
 # Starts a real Alertmanager (group_wait and group_interval 1s), a real
-# redis-server, the local Slack (bot/slackemu) and the built opsbot, then
+# redis-server, the local Slack (internal/slackemu) and the built opsbot, then
 # posts 5,000 alerts in 50 groups of 100 to Alertmanager's v2 API, waits
 # until every alert is represented on a card (its group's own message or
 # its channel's storm digest), resolves them all (in batches across the

@@ -8,11 +8,11 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"opsbot/bot/slackemu"
+	"opsbot/internal/slackemu"
 )
 
 // SlackAccepts posts text and blocks as the bot through a local Slack
-// (bot/slackemu, which refuses what Slack refuses: block limits, bad
+// (internal/slackemu, which refuses what Slack refuses: block limits, bad
 // URLs, over-long text) with slack-go, as opsbot does, and fails tb with
 // Slack's explanation when it is refused.
 func SlackAccepts(tb testing.TB, text string, blocks []slack.Block) {
