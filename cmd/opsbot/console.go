@@ -51,18 +51,10 @@ func (m *Main) runConsole(ctx context.Context) error {
 			// a free port unless the config names another address.
 			httpCfg.Listen = "127.0.0.1:0"
 		}
-		srv := httpserver.New(httpCfg, app.Registry, app.Log)
-		srv.AddCheck("redis", pingStore(store))
-		app.serveHandlers(srv)
-		addr, err := srv.Start()
+		addr, err := m.serveHTTP(app, httpCfg)
 		if err != nil {
 			return err
 		}
-		m.onClose(func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(ctx)
-		})
 		fmt.Fprintf(m.stdout, "metrics and health on http://%s\n", addr)
 	}
 	fmt.Fprintf(m.stdout, "opsbot %s console: %s; state in %s.\nYou are %s. Type `help`, `as <user>` to act as someone else, `click N` for a button, or `quit` to leave.\n",

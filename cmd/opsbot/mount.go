@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"opsbot/bot"
 	"opsbot/bot/httpserver"
@@ -79,9 +81,31 @@ func (a *App) mount(name string, d any) error {
 	return nil
 }
 
-// serveHandlers adds the domains' HTTP handlers (webhooks) to srv.
-func (a *App) serveHandlers(srv *httpserver.Server) {
+// httpCheck is a readiness check beside Redis's.
+type httpCheck struct {
+	name  string
+	check func(context.Context) error
+}
+
+// serveHTTP starts /healthz, /readyz (Redis, and checks), /metrics and
+// the domains' handlers (webhooks) on cfg.Listen, stopped when m closes.
+func (m *Main) serveHTTP(a *App, cfg httpserver.Config, checks ...httpCheck) (string, error) {
+	srv := httpserver.New(cfg, a.Registry, a.Log)
+	srv.AddCheck("redis", pingStore(a.Store))
+	for _, c := range checks {
+		srv.AddCheck(c.name, c.check)
+	}
 	for _, path := range slices.Sorted(maps.Keys(a.Handlers)) {
 		srv.Handle(path, a.Handlers[path])
 	}
+	addr, err := srv.Start()
+	if err != nil {
+		return "", err
+	}
+	m.onClose(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+	return addr, nil
 }

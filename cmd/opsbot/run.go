@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"opsbot/bot/httpserver"
 	"opsbot/bot/outbox"
 	"opsbot/bot/socketmode"
 	"opsbot/integrations/redisstore"
@@ -58,19 +57,10 @@ func (m *Main) runSlack(ctx context.Context) error {
 		transport.Home().Add(h.Title, h.Render)
 	}
 
-	srv := httpserver.New(cfg.HTTP, app.Registry, app.Log)
-	srv.AddCheck("redis", pingStore(store))
-	srv.AddCheck("slack", transport.Ready)
-	app.serveHandlers(srv)
-	addr, err := srv.Start()
+	addr, err := m.serveHTTP(app, cfg.HTTP, httpCheck{"slack", transport.Ready})
 	if err != nil {
 		return err
 	}
-	m.onClose(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(ctx)
-	})
 	app.Log.Info("opsbot starting", "version", Version, "http", addr, "connections", cfg.Slack.Connections)
 	bg, stop := context.WithCancel(ctx)
 	defer stop()

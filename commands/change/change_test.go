@@ -69,8 +69,8 @@ func TestApprovedChangeRestartsRealProcess(t *testing.T) {
 	if last := e.lastUpdate(t); !strings.Contains(last.Text, "succeeded") || len(last.Blocks) != 4 {
 		t.Errorf("final update %q with %d blocks (buttons must be gone)", last.Text, len(last.Blocks))
 	}
-	if !e.audit.has("change.request", "ok") || !e.audit.has("change.approve", "ok") || !e.audit.has("change.execute", "succeeded") {
-		t.Errorf("audit: %+v", e.audit.entries)
+	if !e.audit.Has("change.request", "ok") || !e.audit.Has("change.approve", "ok") || !e.audit.Has("change.execute", "succeeded") {
+		t.Errorf("audit: %+v", e.audit.Entries())
 	}
 	// and a second restart replaces the process
 	e.request(t, "restart nginx on web-1 — again")

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
-	"opsbot/bot/audit"
 	"opsbot/commands/actions"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/redisstore/redistest"
@@ -31,42 +29,6 @@ func TestMain(m *testing.M) {
 	// Tests that stop Redis would print go-redis' line per failed dial.
 	redis.SetLogger(redisstore.QuietDialLogger{W: os.Stderr})
 	goleak.VerifyTestMain(m)
-}
-
-type fakeAudit struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-}
-
-func (a *fakeAudit) Record(_ context.Context, e audit.Entry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.entries = append(a.entries, e)
-	return nil
-}
-
-// detail returns the details of the entries with action, one a line.
-func (a *fakeAudit) detail(action string) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var b strings.Builder
-	for _, e := range a.entries {
-		if e.Action == action {
-			b.WriteString(e.Detail + " [" + e.Outcome + "]\n")
-		}
-	}
-	return b.String()
-}
-
-func (a *fakeAudit) has(action, outcome string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, e := range a.entries {
-		if e.Action == action && e.Outcome == outcome {
-			return true
-		}
-	}
-	return false
 }
 
 // countingRunner counts RunMany calls on the real executor.
@@ -84,7 +46,7 @@ func (r *countingRunner) RunMany(ctx context.Context, t []sshexec.Target, cmd ss
 type env struct {
 	svc    *Service
 	chat   *testkit.Chat
-	audit  *fakeAudit
+	audit  *testkit.Audit
 	runner *countingRunner
 	clock  *testkit.Clock
 	ssh    *sshtest.Server
@@ -155,7 +117,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ex.Close() })
-	e := &env{chat: testkit.NewChat(), audit: &fakeAudit{}, runner: &countingRunner{Runner: ex}, clock: testkit.NewClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)), ssh: srv, cat: cat,
+	e := &env{chat: testkit.NewChat(), audit: &testkit.Audit{}, runner: &countingRunner{Runner: ex}, clock: testkit.NewClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)), ssh: srv, cat: cat,
 		reg: prometheus.NewRegistry(), redis: rs}
 	e.store = redisstore.New(rs.Client(t), "opsbot")
 	e.loop = e.newLoop(t)

@@ -1,7 +1,6 @@
 package change
 
 import (
-	"sort"
 	"time"
 
 	"opsbot/commands/actions"
@@ -114,13 +113,4 @@ func (c *Change) approvedBy(user string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -27,7 +27,7 @@ func TestEmergencyOutsideFreezeIsRefused(t *testing.T) {
 	if got.State != StateRequested || len(got.Approvals) != 0 || e.runner.calls.Load() != 0 {
 		t.Errorf("state %s, %d approvals, %d runs", got.State, len(got.Approvals), e.runner.calls.Load())
 	}
-	if d := e.audit.detail("change.approve"); !strings.Contains(d, "CHG-1 (emergency: site down) [denied]") {
+	if d := e.audit.Detail("change.approve"); !strings.Contains(d, "CHG-1 (emergency: site down) [denied]") {
 		t.Errorf("audit: %s", d)
 	}
 }
@@ -52,16 +52,16 @@ func TestAuditRecordsReasons(t *testing.T) {
 		t.Fatal("approved after expiry")
 	}
 	// then the trail has the reasons and the expiry
-	if d := e.audit.detail("change.reject"); !strings.Contains(d, "CHG-1 — wrong host [ok]") {
+	if d := e.audit.Detail("change.reject"); !strings.Contains(d, "CHG-1 — wrong host [ok]") {
 		t.Errorf("reject: %s", d)
 	}
-	if d := e.audit.detail("change.approve"); !strings.Contains(d, "CHG-2 (emergency: payments down) (final) [ok]") {
+	if d := e.audit.Detail("change.approve"); !strings.Contains(d, "CHG-2 (emergency: payments down) (final) [ok]") {
 		t.Errorf("approve: %s", d)
 	}
-	if d := e.audit.detail("change.expire"); !strings.Contains(d, "CHG-3: expired at 2026-03-04 11:00 UTC") {
+	if d := e.audit.Detail("change.expire"); !strings.Contains(d, "CHG-3: expired at 2026-03-04 11:00 UTC") {
 		t.Errorf("expire: %s", d)
 	}
-	if d := e.audit.detail("change.request"); !strings.Contains(d, "— three") {
+	if d := e.audit.Detail("change.request"); !strings.Contains(d, "— three") {
 		t.Errorf("request: %s", d)
 	}
 }
@@ -95,7 +95,7 @@ func TestRejectModalThroughRouter(t *testing.T) {
 	if txt := blockText(e.lastUpdate(t).Blocks); !strings.Contains(txt, `Rejected by \u003c@UBOB\u003e: the config is not reviewed`) || strings.Contains(txt, "change.approve") {
 		t.Errorf("message: %s", txt)
 	}
-	if d := e.audit.detail("change.reject"); !strings.Contains(d, "the config is not reviewed") {
+	if d := e.audit.Detail("change.reject"); !strings.Contains(d, "the config is not reviewed") {
 		t.Errorf("audit: %s", d)
 	}
 	// and a second submission finds it already rejected

@@ -2,6 +2,8 @@ package change
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ func (c *Change) title() string {
 
 func (c *Change) describe() string {
 	parts := []string{c.Action}
-	for _, k := range sortedKeys(c.Values) {
+	for _, k := range slices.Sorted(maps.Keys(c.Values)) {
 		parts = append(parts, k+"="+c.Values[k])
 	}
 	return strings.Join(parts, " ")

@@ -67,8 +67,8 @@ func TestSweepResumesAChangeApprovedBeforeACrashOnce(t *testing.T) {
 	if th := e.thread(c.TS); !strings.Contains(th, "Resuming "+c.ID+" after a restart: it was approved at 2026-03-04 10:00 UTC") {
 		t.Errorf("thread: %s", th)
 	}
-	if !e.audit.has("change.resume", "ok") {
-		t.Errorf("no change.resume audit: %s", e.audit.detail("change.resume"))
+	if !e.audit.Has("change.resume", "ok") {
+		t.Errorf("no change.resume audit: %s", e.audit.Detail("change.resume"))
 	}
 	// and neither the original run, arriving late, nor a later sweep runs it again
 	if res := e.svc.execute(ctx, c.ID); !strings.Contains(res, "already succeeded") {
@@ -171,7 +171,7 @@ func TestSweepExpiresAStalledChangeTooOldToRun(t *testing.T) {
 	if gw.State != StateExpired || !strings.HasPrefix(gw.Result, "window missed") {
 		t.Errorf("windowed: state %s result %q", gw.State, gw.Result)
 	}
-	if d := e.audit.detail("change.expire"); !strings.Contains(d, c.ID+": not run") || !strings.Contains(d, w.ID+": window missed") {
+	if d := e.audit.Detail("change.expire"); !strings.Contains(d, c.ID+": not run") || !strings.Contains(d, w.ID+": window missed") {
 		t.Errorf("audit: %s", d)
 	}
 	// and they leave the index: a later sweep finds nothing

@@ -51,8 +51,8 @@ func TestStoreFailureAtTheRunsStartIsToldAndSweptTruthfully(t *testing.T) {
 		!strings.Contains(bot.UserMessage(err), "The change sweep starts it within about two minutes of the state store answering again") {
 		t.Fatalf("approve: %v", err)
 	}
-	if !e.audit.has("change.start", "error") || e.audit.has("change.execute", "started") || e.runner.calls.Load() != 0 {
-		t.Errorf("audit %s, RunMany %d times", e.audit.detail("change.start"), e.runner.calls.Load())
+	if !e.audit.Has("change.start", "error") || e.audit.Has("change.execute", "started") || e.runner.calls.Load() != 0 {
+		t.Errorf("audit %s, RunMany %d times", e.audit.Detail("change.start"), e.runner.calls.Load())
 	}
 	// and once Redis answers, another replica's sweep starts it and says
 	// what really happened

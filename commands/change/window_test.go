@@ -105,7 +105,7 @@ func TestWindowMissedWhileDown(t *testing.T) {
 	if !strings.Contains(last, "window missed: opsbot was not running during 2026-03-04 12:00–13:00 CET") || strings.Contains(last, "without enough approvals") {
 		t.Errorf("message: %s", last)
 	}
-	if d := e.audit.detail("change.expire"); !strings.Contains(d, c.ID+": window missed") {
+	if d := e.audit.Detail("change.expire"); !strings.Contains(d, c.ID+": window missed") {
 		t.Errorf("audit: %s", d)
 	}
 }
@@ -198,8 +198,8 @@ func TestInterruptedRunIsMarkedFailed(t *testing.T) {
 	if th := e.thread(c.TS); !strings.Contains(th, "still running 11m") {
 		t.Errorf("thread: %s", th)
 	}
-	if !e.audit.has("change.execute", StateFailed) {
-		t.Errorf("audit: %s", e.audit.detail("change.execute"))
+	if !e.audit.Has("change.execute", StateFailed) {
+		t.Errorf("audit: %s", e.audit.Detail("change.execute"))
 	}
 	if n, _ := e.svc.SweepInterrupted(ctx); n != 0 {
 		t.Errorf("swept again: %d", n)

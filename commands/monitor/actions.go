@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"opsbot/commands/incident"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,7 @@ func groupLink(m alertmanager.Message) string {
 		return ""
 	}
 	var ms alertmanager.Matchers
-	for _, k := range sortedKeys(m.GroupLabels) {
+	for _, k := range slices.Sorted(maps.Keys(m.GroupLabels)) {
 		if mt, err := alertmanager.NewMatcher(k, alertmanager.MatchEqual, m.GroupLabels[k]); err == nil {
 			ms = append(ms, mt)
 		}
@@ -210,15 +211,6 @@ func groupLink(m alertmanager.Message) string {
 		return m.ExternalURL
 	}
 	return strings.TrimRight(m.ExternalURL, "/") + "/#/alerts?filter=" + url.QueryEscape(ms.String())
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // record notes a domain event in the audit trail when there is one.

@@ -12,26 +12,12 @@ import (
 
 	"go.uber.org/goleak"
 
-	"opsbot/bot/audit"
 	"opsbot/integrations/sshexec"
 	"opsbot/integrations/sshexec/sshtest"
 	"opsbot/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// auditLog records audit entries.
-type auditLog struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-}
-
-func (a *auditLog) Record(_ context.Context, e audit.Entry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.entries = append(a.entries, e)
-	return nil
-}
 
 // fleet is n real sshd hosts and an executor for them.
 func fleet(t *testing.T, first, n int) (*sshexec.Executor, []sshexec.Target) {
@@ -85,7 +71,7 @@ func TestRolloutStopsOnFailureThreshold(t *testing.T) {
 			Policy{BatchSize: 7, StopAfterFailures: 2, StopAboveFraction: 0.5}, 20, 1, 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			chat, log := testkit.NewChat(), &auditLog{}
+			chat, log := testkit.NewChat(), &testkit.Audit{}
 			r := New(ex, chat, log, nil)
 			job, err := r.Open(context.Background(), Job{Label: "true run", Targets: tt.targets, Command: sshexec.Command{Argv: []string{"true"}},
 				Policy: tt.policy, User: "U1", Action: "service.true", Detail: "true", Channel: "C1"})
@@ -160,7 +146,7 @@ func hosts(n int) []sshexec.Target {
 // there: later batches never run and are reported skipped with its words.
 func TestGateStopsBetweenBatches(t *testing.T) {
 	ex := &fakeExec{}
-	r := New(ex, testkit.NewChat(), &auditLog{}, nil)
+	r := New(ex, testkit.NewChat(), &testkit.Audit{}, nil)
 	var gated []int
 	res := r.Run(context.Background(), Job{Label: "patch", Targets: hosts(6), Policy: Policy{BatchSize: 2}, Channel: "C1", Thread: "1.1",
 		Gate: func(_ context.Context, batch int, sofar sshexec.FanoutResult) error {
@@ -184,7 +170,7 @@ func TestGateStopsBetweenBatches(t *testing.T) {
 // has the start and the outcome.
 func TestRunReportsProgressThreadAndAudit(t *testing.T) {
 	ex := &fakeExec{fail: map[string]bool{"h7": true}}
-	chat, log := testkit.NewChat(), &auditLog{}
+	chat, log := testkit.NewChat(), &testkit.Audit{}
 	r := New(ex, chat, log, nil)
 	job, err := r.Open(context.Background(), Job{Label: "nginx restart", Targets: hosts(40), Policy: Policy{BatchSize: 10},
 		User: "U2", Action: "service.restart", Detail: "restart unit=nginx", Channel: "COPS"})
@@ -215,9 +201,9 @@ func TestRunReportsProgressThreadAndAudit(t *testing.T) {
 	if !strings.Contains(report, ":x: *h7*") || strings.Contains(report, "<!here>") || !strings.Contains(report, "&lt;!here&gt;") {
 		t.Errorf("thread report:\n%.600s", report)
 	}
-	if len(log.entries) != 2 || log.entries[0].Outcome != "started" || log.entries[1].Outcome != "partially_failed" ||
-		log.entries[1].Action != "service.restart" || !strings.HasPrefix(log.entries[1].Detail, "restart unit=nginx: 39 succeeded, 1 failed") {
-		t.Errorf("audit = %+v", log.entries)
+	if es := log.Entries(); len(es) != 2 || es[0].Outcome != "started" || es[1].Outcome != "partially_failed" ||
+		es[1].Action != "service.restart" || !strings.HasPrefix(es[1].Detail, "restart unit=nginx: 39 succeeded, 1 failed") {
+		t.Errorf("audit = %+v", es)
 	}
 }
 
@@ -226,7 +212,7 @@ func TestRunReportsProgressThreadAndAudit(t *testing.T) {
 func TestRunCutOffStillReports(t *testing.T) {
 	ex := &fakeExec{}
 	chat := testkit.NewChat()
-	r := New(ex, chat, &auditLog{}, nil)
+	r := New(ex, chat, &testkit.Audit{}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	res := r.Run(ctx, Job{Label: "slow", Targets: hosts(4), Policy: Policy{BatchSize: 1}, Channel: "C1", Thread: "1.1",
 		Gate: func(context.Context, int, sshexec.FanoutResult) error { cancel(); return nil }})

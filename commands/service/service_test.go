@@ -15,7 +15,6 @@ import (
 	"go.uber.org/goleak"
 
 	"opsbot/bot"
-	"opsbot/bot/audit"
 	"opsbot/commands/actions"
 	"opsbot/commands/change"
 	"opsbot/integrations/redisstore"
@@ -27,10 +26,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-type nopAudit struct{}
-
-func (nopAudit) Record(context.Context, audit.Entry) error { return nil }
 
 type countingRunner struct {
 	actions.Runner
@@ -116,11 +111,11 @@ func newEnvWith(t testing.TB, n int, opts envOptions) *env {
 	e := &env{chat: testkit.NewChat(), runner: &countingRunner{Runner: runner}, dir: srv.HostDir()}
 	rs := redistest.Start(t)
 	changes, err := change.New(change.Config{Channel: "CCHANGES"}, change.Deps{Store: redisstore.New(rs.Client(t), "opsbot"), Chat: e.chat, Runner: e.runner, Resolver: cat,
-		Actions: cat, Audit: nopAudit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }})
+		Actions: cat, Audit: &testkit.Audit{}, Clock: func() time.Time { return time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc, err = New(Config{}, Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: nopAudit{}, Panics: opts.panics})
+	e.svc, err = New(Config{}, Deps{Chat: e.chat, Runner: e.runner, Resolver: cat, Actions: cat, Changes: changes, Audit: &testkit.Audit{}, Panics: opts.panics})
 	if err != nil {
 		t.Fatal(err)
 	}
