@@ -150,13 +150,15 @@ func threadRootLocked(c *channelState, threadTS string) string {
 	return threadTS
 }
 
-func (s *Server) chatPostMessage(r *apiRequest) (any, string) {
+// postTarget checks a post's content and resolves the channel it goes
+// to; it returns with s.mu held when the code is "".
+func (s *Server) postTarget(r *apiRequest) (content, *channelState, string) {
 	ct, code := messageContent(r)
 	if code != "" {
-		return nil, code
+		return ct, nil, code
 	}
 	if ct.text == "" && ct.blocks == nil && ct.attachments == nil {
-		return nil, "no_text"
+		return ct, nil, "no_text"
 	}
 	s.mu.Lock()
 	c, code := s.resolveChannelLocked(r.get("channel"))
@@ -165,6 +167,13 @@ func (s *Server) chatPostMessage(r *apiRequest) (any, string) {
 	}
 	if code != "" {
 		s.mu.Unlock()
+	}
+	return ct, c, code
+}
+
+func (s *Server) chatPostMessage(r *apiRequest) (any, string) {
+	ct, c, code := s.postTarget(r)
+	if code != "" {
 		return nil, code
 	}
 	rec := s.addMessageLocked(c, Message{
@@ -184,25 +193,15 @@ func (s *Server) chatPostMessage(r *apiRequest) (any, string) {
 }
 
 func (s *Server) chatPostEphemeral(r *apiRequest) (any, string) {
-	ct, code := messageContent(r)
+	ct, c, code := s.postTarget(r)
 	if code != "" {
 		return nil, code
 	}
-	if ct.text == "" && ct.blocks == nil && ct.attachments == nil {
-		return nil, "no_text"
-	}
-	s.mu.Lock()
-	c, code := s.resolveChannelLocked(r.get("channel"))
-	if code == "" {
-		code = canPostLocked(c)
-	}
 	user := r.get("user")
-	if code == "" {
-		if u, ok := s.users[user]; !ok || u.Deleted {
-			code = "user_not_found"
-		} else if !c.members[user] {
-			code = "user_not_in_channel"
-		}
+	if u, ok := s.users[user]; !ok || u.Deleted {
+		code = "user_not_found"
+	} else if !c.members[user] {
+		code = "user_not_in_channel"
 	}
 	if code != "" {
 		s.mu.Unlock()
@@ -297,18 +296,11 @@ func (s *Server) chatDelete(r *apiRequest) (any, string) {
 func (s *Server) chatGetPermalink(r *apiRequest) (any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, code := s.resolveChannelLocked(r.get("channel"))
+	c, rec, code := s.visibleMessageLocked(r, "message_ts")
 	if code != "" {
 		return nil, code
 	}
-	if !botCanSeeLocked(c) {
-		return nil, "channel_not_found"
-	}
-	ts := r.get("message_ts")
-	rec, ok := c.messages[ts]
-	if !ok || rec.msg.Deleted {
-		return nil, "message_not_found"
-	}
+	ts := rec.msg.TS
 	link := "https://" + TeamDomain + ".slack.com/archives/" + c.ID + "/p" + strings.Replace(ts, ".", "", 1)
 	if rec.msg.ThreadTS != "" && rec.msg.ThreadTS != ts {
 		link += "?thread_ts=" + rec.msg.ThreadTS + "&cid=" + c.ID

@@ -80,12 +80,9 @@ func (s *Server) conversationsInvite(r *apiRequest) (any, string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, code := s.resolveChannelLocked(r.get("channel"))
+	c, code := s.visibleChannelLocked(r)
 	if code != "" {
 		return nil, code
-	}
-	if !botCanSeeLocked(c) {
-		return nil, "channel_not_found"
 	}
 	switch {
 	case c.IsIM || c.IsMpIM:

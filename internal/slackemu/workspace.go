@@ -283,6 +283,32 @@ func (s *Server) openDMLocked(user string) (c *channelState, existed bool, err e
 
 // resolveChannelLocked finds the conversation a Web API call names: a
 // channel ID, "#name" or "name", or a user ID (the bot's DM with them).
+// visibleChannelLocked resolves the request's channel argument to a
+// channel the bot can see, or the error code Slack answers.
+func (s *Server) visibleChannelLocked(r *apiRequest) (*channelState, string) {
+	c, code := s.resolveChannelLocked(r.get("channel"))
+	if code != "" {
+		return nil, code
+	}
+	if !botCanSeeLocked(c) {
+		return nil, "channel_not_found"
+	}
+	return c, ""
+}
+
+// visibleMessageLocked is a message of a channel the bot can see.
+func (s *Server) visibleMessageLocked(r *apiRequest, tsParam string) (*channelState, *messageRec, string) {
+	c, code := s.visibleChannelLocked(r)
+	if code != "" {
+		return nil, nil, code
+	}
+	rec, ok := c.messages[r.get(tsParam)]
+	if !ok || rec.msg.Deleted {
+		return nil, nil, "message_not_found"
+	}
+	return c, rec, ""
+}
+
 func (s *Server) resolveChannelLocked(ref string) (*channelState, string) {
 	if ref == "" {
 		return nil, "channel_not_found"
