@@ -3,9 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/suggest"
 	"sort"
 	"strings"
+
+	"opsbot/bot/suggest"
 )
 
 // HelpCommand returns the `help [verb]` command, built from the registry.

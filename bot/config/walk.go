@@ -2,13 +2,14 @@ package config
 
 import (
 	"fmt"
-	"opsbot/bot/suggest"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"opsbot/bot/suggest"
 )
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)

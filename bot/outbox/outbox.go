@@ -13,13 +13,14 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"opsbot/bot/backoff"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
+
+	"opsbot/bot/backoff"
 )
 
 // API is the part of slack-go's client the outbox uses.

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"opsbot/bot/backoff"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"opsbot/bot/backoff"
 )
 
 // liveConn counts what arrives on a connection, pings included, so the

@@ -27,7 +27,7 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
-	"opsbot/commands/service"
+	"opsbot/commands/services"
 	"opsbot/integrations/redisstore"
 	"opsbot/jobs/loop"
 	"opsbot/jobs/scheduler"
@@ -75,7 +75,7 @@ type App struct {
 	runner  actions.Runner
 	Monitor *monitor.Service
 	Changes *change.Service
-	Service *service.Service
+	Service *services.Service
 }
 
 // named is a domain's part with the domain's name, for the log.

@@ -18,7 +18,7 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
-	"opsbot/commands/service"
+	"opsbot/commands/services"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/sshexec"
 	"opsbot/jobs/scheduler"
@@ -38,10 +38,10 @@ type Config struct {
 	Incident incident.Config `yaml:"incident"`
 	Oncall   oncall.Config   `yaml:"oncall"`
 
-	SSH     sshexec.Config `yaml:"ssh"`
-	Actions actions.Config `yaml:"actions"`
-	Changes change.Config  `yaml:"changes"`
-	Service service.Config `yaml:"service"`
+	SSH     sshexec.Config  `yaml:"ssh"`
+	Actions actions.Config  `yaml:"actions"`
+	Changes change.Config   `yaml:"changes"`
+	Service services.Config `yaml:"service"`
 
 	Monitor monitor.Config `yaml:"monitor"`
 

@@ -13,7 +13,7 @@ import (
 	"opsbot/commands/jobs"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
-	"opsbot/commands/service"
+	"opsbot/commands/services"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/sshexec"
 )
@@ -156,7 +156,7 @@ func (a *App) buildChanges(surf Surface) (any, error) {
 }
 
 func (a *App) buildService(surf Surface) (any, error) {
-	svc, err := service.New(a.Config.Service, service.Deps{Chat: surf.Chat, Runner: a.runner, Resolver: a.Catalogue, Actions: a.Catalogue,
+	svc, err := services.New(a.Config.Service, services.Deps{Chat: surf.Chat, Runner: a.runner, Resolver: a.Catalogue, Actions: a.Catalogue,
 		Changes: a.Changes, Audit: a.Audit, Log: a.Log, Panics: a.Panics, RunTimeout: a.Changes.RunTimeout()})
 	if err != nil {
 		return nil, err

@@ -1,7 +1,7 @@
 // Package actions is opsbot's catalogue of what may run on hosts over SSH:
 // named actions as argv templates with typed, allowlisted parameters, their
 // risk and approval policy, and the inventory of hosts and groups that
-// selectors resolve against. commands/service and commands/change share it.
+// selectors resolve against. commands/services and commands/change share it.
 package actions
 
 import (

@@ -2,11 +2,11 @@ package actions
 
 import (
 	"context"
-	"opsbot/bot/suggest"
 	"slices"
 	"strings"
 
 	"opsbot/bot"
+	"opsbot/bot/suggest"
 )
 
 // Resolver turns a selector typed in chat into hosts: a host name, a group

@@ -2,12 +2,12 @@ package change
 
 import (
 	"fmt"
-	"opsbot/commands/runner"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"opsbot/bot"
+	"opsbot/commands/runner"
 )
 
 // Config is the `changes` section: where requests are posted and the

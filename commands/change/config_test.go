@@ -1,10 +1,11 @@
 package change
 
 import (
-	"opsbot/commands/runner"
 	"strings"
 	"testing"
 	"time"
+
+	"opsbot/commands/runner"
 )
 
 func TestConfigValidate(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"opsbot/commands/runner"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"opsbot/bot"
 	"opsbot/bot/audit"
 	"opsbot/commands/actions"
+	"opsbot/commands/runner"
 	"opsbot/integrations/redisstore"
 )
 

@@ -3,11 +3,11 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strconv"
 
 	"opsbot/bot"
 	"opsbot/bot/args"
+	"opsbot/bot/blocks"
 )
 
 func (s *Service) cmdAck(ctx context.Context, req *bot.Request) (*bot.Reply, error) {

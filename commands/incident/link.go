@@ -3,11 +3,11 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strconv"
 	"strings"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // cmdLink records an alert or a change as related to an incident, for

@@ -3,12 +3,12 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // ListLimit is how many incidents a list shows.

@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // MaxTitle is the longest incident title accepted.

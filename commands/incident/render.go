@@ -2,11 +2,12 @@ package incident
 
 import (
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"opsbot/bot/blocks"
 )
 
 func mention(id string) string {

@@ -9,7 +9,6 @@ package monitor
 import (
 	"context"
 	"log/slog"
-	"opsbot/commands/incident"
 	"sync"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
+	"opsbot/commands/incident"
 	"opsbot/integrations/alertmanager"
 	"opsbot/integrations/chart"
 	promapi "opsbot/integrations/prometheus"

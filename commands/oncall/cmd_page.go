@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 func (s *Service) cmdPage(ctx context.Context, req *bot.Request) (*bot.Reply, error) {

@@ -3,7 +3,6 @@ package oncall
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // HomeHorizon is how far ahead the App Home looks for someone's shifts.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"opsbot/bot/blocks"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +22,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
+	"opsbot/bot/blocks"
 	"opsbot/integrations/redisstore"
 )
 

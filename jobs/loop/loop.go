@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"opsbot/bot/backoff"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"opsbot/bot"
+	"opsbot/bot/backoff"
 	"opsbot/integrations/redisstore"
 )
 

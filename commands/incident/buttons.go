@@ -3,12 +3,12 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // click applies a button's transition. A refused one (a stale button)

@@ -1,14 +1,13 @@
-// Package service is opsbot's `service` commands: status, logs and restart
+// Package services is opsbot's `service` commands: status, logs and restart
 // of a service on hosts, built on the action catalogue. What policy lets a
 // person run directly runs at once, with progress in one message and
 // per-host output in its thread; the rest becomes a change request.
-package service
+package services
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"opsbot/commands/runner"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"opsbot/bot/audit"
 	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
+	"opsbot/commands/runner"
 	"opsbot/commands/change"
 	"opsbot/integrations/sshexec"
 )

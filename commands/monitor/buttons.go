@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"opsbot/commands/incident"
 	"slices"
 	"strings"
 	"time"
 
 	"opsbot/bot"
 	"opsbot/bot/audit"
+	"opsbot/commands/incident"
 	"opsbot/integrations/alertmanager"
 )
 

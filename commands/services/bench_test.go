@@ -1,4 +1,4 @@
-package service
+package services
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 // (real sshd on loopback, pooled connections after the first run), progress
 // updates and thread output included.
 //
-//	go test ./commands/service -run '^$' -bench Restart100Hosts -benchtime 20x
+//	go test ./commands/services -run '^$' -bench Restart100Hosts -benchtime 20x
 func BenchmarkRestart100Hosts(b *testing.B) {
 	e := newEnvN(b, 101)
 	for b.Loop() {
