@@ -36,13 +36,19 @@ func (s *store) runningKey() string            { return s.key("running") }
 func (s *store) approvedKey() string           { return s.key("approved") }
 func (s *store) mineKey(user string) string    { return s.key("by", user) }
 
-// create assigns the next CHG id and saves c as requested.
-func (s *store) create(ctx context.Context, c *Change) error {
+// nextID numbers a new change request: CHG-<n>. A number whose request
+// is never saved (its card could not be posted) is skipped, not reused.
+func (s *store) nextID(ctx context.Context) (string, error) {
 	n, err := s.rdb.Incr(ctx, s.key("seq")).Result()
 	if err != nil {
-		return fmt.Errorf("next change id: %w", err)
+		return "", fmt.Errorf("next change id: %w", err)
 	}
-	c.ID = "CHG-" + strconv.FormatInt(n, 10)
+	return "CHG-" + strconv.FormatInt(n, 10), nil
+}
+
+// create saves c, numbered by nextID and posted as message ts, as
+// requested, with its indexes, in one transaction.
+func (s *store) create(ctx context.Context, c *Change) error {
 	c.State = StateRequested
 	doc, err := json.Marshal(c)
 	if err != nil {
@@ -50,7 +56,7 @@ func (s *store) create(ctx context.Context, c *Change) error {
 	}
 	score := float64(c.Created.UnixMilli())
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.changeKey(c.ID), "doc", doc, "state", StateRequested, "expires", c.Expires.Unix(), "channel", c.Channel)
+		p.HSet(ctx, s.changeKey(c.ID), "doc", doc, "state", StateRequested, "expires", c.Expires.Unix(), "channel", c.Channel, "ts", c.TS)
 		p.SAdd(ctx, s.pendingKey(), c.ID)
 		p.ZAdd(ctx, s.recentKey(), redis.Z{Score: score, Member: c.ID})
 		p.ZAdd(ctx, s.mineKey(c.Requester), redis.Z{Score: score, Member: c.ID})
