@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"opsbot/bot/blocks"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // MaxTitle is the longest incident title accepted.
@@ -172,8 +172,26 @@ func (s *Service) pageFor(ctx context.Context, i *Incident, by string) string {
 		s.log.Warn("page for incident", "incident", i.ID(), "target", target, "err", err)
 		return fmt.Sprintf("paging %s failed: %s", target, bot.UserMessage(err))
 	}
-	i.Page, i.Paged = id, paged
+	i.Page, i.Paged, i.pagedBy, i.Unreached, i.why = id, paged, by, nil, nil
+	if v, ok := s.missed.LoadAndDelete(id); ok {
+		i.Unreached = v.([]string)
+		i.why = s.whyMissed(ctx, i.ID(), id)
+	}
 	return ""
+}
+
+// whyMissed asks the pager why the DMs of page did not reach whom they
+// missed; nil when it cannot say.
+func (s *Service) whyMissed(ctx context.Context, ref, page string) map[string]string {
+	u, ok := s.pager.(unreachable)
+	if !ok {
+		return nil
+	}
+	why, err := u.Unreached(ctx, page)
+	if err != nil {
+		s.log.Warn("read whom the page did not reach", "incident", ref, "page", page, "err", err)
+	}
+	return why
 }
 
 // post puts the incident's message in the channel it was opened in and in
@@ -223,7 +241,14 @@ func (s *Service) openedReply(o *Opened) *bot.Reply {
 		for _, u := range i.Paged {
 			who = append(who, mention(u))
 		}
-		text += fmt.Sprintf(" Paged %s (%s).", strings.Join(who, ", "), i.Page)
+		if len(who) > 0 {
+			text += fmt.Sprintf(" Paged %s (%s).", strings.Join(who, ", "), i.Page)
+		} else {
+			text += fmt.Sprintf(" Page %s reached nobody yet.", i.Page)
+		}
+		for _, u := range i.Unreached {
+			text += fmt.Sprintf(" The DM to %s failed: %s.", mention(u), whyUnreached(i.why, u))
+		}
 	}
 	if i.IncChannel != "" {
 		text += " Its channel: <#" + i.IncChannel + ">."

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,13 @@ type Pager interface {
 // and whom not (oncall.Service.OnPaged).
 type escalations interface {
 	OnPaged(func(ctx context.Context, ref, page string, level int, reached, failed []string))
+}
+
+// unreachable is a Pager that says why a page's DMs could not reach
+// people, by user id (oncall.Service); the incident shows it and records
+// it on its timeline.
+type unreachable interface {
+	Unreached(ctx context.Context, page string) (map[string]string, error)
 }
 
 // Channels creates an incident's own channel (conversations.create,
@@ -84,6 +92,10 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  *metrics
+	// missed holds whom the first level of a page being raised could not
+	// reach (page id → user ids), heard from the pager before PageTarget
+	// returns, for pageFor to take.
+	missed sync.Map
 }
 
 // New checks cfg and returns the desk, registering its metrics.
