@@ -76,6 +76,15 @@ func (s *store) setFields(ctx context.Context, id string, kv ...any) error {
 	return nil
 }
 
+// exists tells whether change id was saved.
+func (s *store) exists(ctx context.Context, id string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.changeKey(id)).Result()
+	if err != nil {
+		return false, fmt.Errorf("look up %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // get loads a change with its approvals.
 func (s *store) get(ctx context.Context, id string) (*Change, error) {
 	var h, ap *redis.MapStringStringCmd
