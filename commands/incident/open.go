@@ -306,6 +306,11 @@ func (s *Service) submitNew(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	if err != nil {
 		errs[fieldSeverity] = "choose sev1 (worst) to sev4"
 	}
+	for field, max := range map[string]int{fieldDesc: MaxDescription, fieldServices: MaxServices} {
+		if n := utf8.RuneCountInString(v(field)); n > max {
+			errs[field] = fmt.Sprintf("this is %d characters long; keep it under %d", n, max)
+		}
+	}
 	if len(errs) > 0 {
 		return &bot.Reply{ViewErrors: errs}, nil
 	}
