@@ -14,6 +14,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/args"
+	"opsbot/bot/blocks"
 )
 
 // Page is a request for attention that escalates until acknowledged.
@@ -352,8 +353,8 @@ func (s *Service) escalateStep(ctx context.Context, id, payload string) error {
 		s.record(ctx, "oncall.exhausted", p.ID+" "+p.Target)
 		if p.Channel != "" {
 			_, err := s.chat.Post(ctx, bot.Message{Channel: p.Channel, Text: fmt.Sprintf(
-				":warning: Nobody acknowledged page %s (%s: %s) after all %d levels of escalation. Page someone directly with `oncall page @user <message>`.",
-				p.ID, p.Target, p.Message, len(p.Levels))})
+				":warning: Nobody acknowledged page %s (%s: %s) after %s of escalation. Page someone directly with `oncall page @user <message>`.",
+				p.ID, p.Target, blocks.Escape(p.Message), allLevels(len(p.Levels)))})
 			return err
 		}
 		return nil
