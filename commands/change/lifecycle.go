@@ -4,18 +4,15 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/slack-go/slack"
-
 	"opsbot/bot"
 	"opsbot/bot/blocks"
 	"opsbot/bot/outbox"
 )
 
-// Submit posts a change request with its plan and buttons and records
-// it. The card goes first: a request its approvers cannot see is not
-// filed (nothing is left to approve or run), and the requester is told
-// why Slack refused it. When the request cannot be saved after its card
-// is up, the card is withdrawn.
+// Submit records a change request and posts it with its plan and
+// buttons. A request whose card cannot be posted is taken back (its
+// approvers would never see it, yet it could be approved and run), and
+// the requester is told why Slack refused it.
 func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	if d.Reason == "" {
 		return nil, bot.Errorf(bot.CodeInvalid, "say why: end the request with `-- <reason>`")
@@ -24,7 +21,7 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	p := d.Plan
 	c := &Change{Action: p.Action.Name, Values: p.Values, Argv: p.Argv, Selector: d.Selector, Hosts: p.Hosts,
 		Risk: p.Action.Risk, Requester: d.Requester, Reason: d.Reason, Created: now, Expires: now.Add(s.pol.expiry),
-		Channel: s.pol.channel, State: StateRequested}
+		Channel: s.pol.channel}
 	if !d.WindowStart.IsZero() {
 		// A change with a window may be approved until its window ends.
 		c.WindowStart, c.WindowEnd, c.Zone, c.Expires = d.WindowStart, d.WindowEnd, s.pol.loc.String(), d.WindowEnd
@@ -32,49 +29,45 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	if c.Channel == "" {
 		c.Channel = d.Channel
 	}
-	id, err := s.st.nextID(ctx)
-	if err != nil {
+	if err := s.st.create(ctx, c); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
-	c.ID = id
 	ts, err := s.d.Chat.Post(ctx, s.message(c))
 	if err != nil {
-		s.log.Warn("post change request; it is not filed", "change", c.ID, "channel", c.Channel, "err", err)
-		return nil, s.notPosted(c, err)
+		s.log.Warn("post change request", "change", c.ID, "channel", c.Channel, "err", err)
+		return nil, s.notPosted(ctx, c, err)
 	}
 	c.TS = ts
-	if err := s.st.create(ctx, c); err != nil {
-		s.withdraw(ctx, c)
-		return nil, bot.Unavailable("the state store", err)
-	}
 	s.met.event(StateRequested)
 	detail := c.title() + " — " + d.Reason
 	if c.scheduled() {
 		detail = c.title() + " at " + c.windowText() + " — " + d.Reason
 	}
 	s.record(ctx, d.Requester, "change.request", detail, "ok")
+	if err := s.st.setFields(ctx, c.ID, "ts", ts); err != nil {
+		// The change stands and its buttons work; its card will not
+		// show later decisions.
+		s.log.Warn("record the message of a change", "change", c.ID, "err", err)
+	}
 	return c, nil
 }
 
-// notPosted tells the requester that the card of c could not be posted,
-// so nothing was filed, in Slack's words made advice.
-func (s *Service) notPosted(c *Change, err error) error {
-	msg := fmt.Sprintf("Your change request was not filed: I could not post it to %s, where approvers decide. %s",
-		blocks.ChannelRef(c.Channel), outbox.Advice(err))
+// notPosted takes back c, whose card could not be posted, and tells the
+// requester why, in Slack's words made advice.
+func (s *Service) notPosted(ctx context.Context, c *Change, err error) error {
+	where := fmt.Sprintf("I could not post it to %s, where approvers decide. %s", blocks.ChannelRef(c.Channel), outbox.Advice(err))
 	if s.pol.channel != "" {
-		msg += " That channel is `changes.channel` in opsbot's config: an admin should fix the channel or the setting; then request it again."
+		where += " That channel is `changes.channel` in opsbot's config: an admin should fix the channel or the setting."
 	}
-	return &bot.Error{Code: bot.CodeUnavailable, Message: msg, Err: err}
-}
-
-// withdraw replaces the card of a change that could not be saved, so
-// nobody approves what does not exist.
-func (s *Service) withdraw(ctx context.Context, c *Change) {
-	text := fmt.Sprintf(":warning: %s was not filed: the state store was unavailable. Request it again.", c.ID)
-	m := bot.Message{Channel: c.Channel, Text: text, Blocks: []slack.Block{blocks.Section(text)}}
-	if err := s.d.Chat.Update(context.WithoutCancel(ctx), c.Channel, c.TS, m); err != nil {
-		s.log.Warn("withdraw the card of an unsaved change", "change", c.ID, "err", err)
+	gone, uerr := s.st.unfile(context.WithoutCancel(ctx), c)
+	switch {
+	case uerr != nil:
+		s.log.Error("take back a change whose card was not posted", "change", c.ID, "err", uerr)
+		return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: fmt.Sprintf("%s is filed but nobody can see it: %s The state store failed as I took it back, so cancel it with `change cancel %s`.", c.ID, where, c.ID)}
+	case !gone:
+		return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: fmt.Sprintf("%s was acted on before its card could be posted: %s See `change show %s`.", c.ID, where, c.ID)}
 	}
+	return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: "Your change request was not filed: " + where + " Then request it again."}
 }
 
 // refresh re-reads c and updates its message in place.

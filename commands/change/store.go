@@ -36,19 +36,13 @@ func (s *store) runningKey() string            { return s.key("running") }
 func (s *store) approvedKey() string           { return s.key("approved") }
 func (s *store) mineKey(user string) string    { return s.key("by", user) }
 
-// nextID numbers a new change request: CHG-<n>. A number whose request
-// is never saved (its card could not be posted) is skipped, not reused.
-func (s *store) nextID(ctx context.Context) (string, error) {
+// create assigns the next CHG id and saves c as requested.
+func (s *store) create(ctx context.Context, c *Change) error {
 	n, err := s.rdb.Incr(ctx, s.key("seq")).Result()
 	if err != nil {
-		return "", fmt.Errorf("next change id: %w", err)
+		return fmt.Errorf("next change id: %w", err)
 	}
-	return "CHG-" + strconv.FormatInt(n, 10), nil
-}
-
-// create saves c, numbered by nextID and posted as message ts, as
-// requested, with its indexes, in one transaction.
-func (s *store) create(ctx context.Context, c *Change) error {
+	c.ID = "CHG-" + strconv.FormatInt(n, 10)
 	c.State = StateRequested
 	doc, err := json.Marshal(c)
 	if err != nil {
@@ -56,7 +50,7 @@ func (s *store) create(ctx context.Context, c *Change) error {
 	}
 	score := float64(c.Created.UnixMilli())
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.changeKey(c.ID), "doc", doc, "state", StateRequested, "expires", c.Expires.Unix(), "channel", c.Channel, "ts", c.TS)
+		p.HSet(ctx, s.changeKey(c.ID), "doc", doc, "state", StateRequested, "expires", c.Expires.Unix(), "channel", c.Channel)
 		p.SAdd(ctx, s.pendingKey(), c.ID)
 		p.ZAdd(ctx, s.recentKey(), redis.Z{Score: score, Member: c.ID})
 		p.ZAdd(ctx, s.mineKey(c.Requester), redis.Z{Score: score, Member: c.ID})
@@ -66,6 +60,28 @@ func (s *store) create(ctx context.Context, c *Change) error {
 		return fmt.Errorf("save %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// unfileScript removes a change that is still requested, with its
+// approvals and its place in every index; it returns 1 when it did, 0
+// when the change has moved on (or is gone).
+var unfileScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'requested' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+return 1
+`)
+
+// unfile takes back the filing of c, which was never shown; ok is false
+// when someone acted on it meanwhile, so it stays.
+func (s *store) unfile(ctx context.Context, c *Change) (bool, error) {
+	n, err := unfileScript.Run(ctx, s.rdb, []string{s.changeKey(c.ID), s.approvalsKey(c.ID), s.pendingKey(), s.recentKey(), s.mineKey(c.Requester)}, c.ID).Int()
+	if err != nil {
+		return false, fmt.Errorf("take back %s: %w", c.ID, err)
+	}
+	return n == 1, nil
 }
 
 // setFields writes mutable fields (message ts, progress) without a state check.

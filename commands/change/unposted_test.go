@@ -99,6 +99,16 @@ func TestRequestToAMissingChannelIsNotFiled(t *testing.T) {
 	if n := run.runs.Load(); n != 0 {
 		t.Errorf("%d runs started", n)
 	}
+	r := bot.NewRouter("")
+	if err := r.Register(svc.Commands()...); err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range []string{"recent", "mine", "pending"} {
+		rep, err := r.Dispatch(context.Background(), &bot.Request{UserID: "UALICE", Role: bot.RoleAdmin, Text: "change list " + list})
+		if err != nil || !strings.HasPrefix(rep.Text, "No ") {
+			t.Errorf("change list %s = %+v, %v; want none", list, rep, err)
+		}
+	}
 	home, err := svc.HomeSection(context.Background(), "UBOB")
 	if err != nil {
 		t.Fatal(err)
@@ -118,36 +128,5 @@ func TestRequestToAMissingChannelIsNotFiled(t *testing.T) {
 	}
 	if _, err := svc.Approve(context.Background(), c.ID, "UBOB", bot.RoleAdmin, ""); err != nil {
 		t.Fatalf("approve %s: %v", c.ID, err)
-	}
-}
-
-// TestRequestNotSavedWithdrawsItsCard: when the state store fails after
-// the card is posted, the requester hears that the store is unavailable
-// and the card no longer offers a change to approve.
-func TestRequestNotSavedWithdrawsItsCard(t *testing.T) {
-	chat := testkit.NewChat()
-	svc, _, rs := unpostedDesk(t, chat)
-	chat.Fail = func(method, _ string) error {
-		if method == "post" {
-			rs.Kill() // the store goes down while the card is posted
-		}
-		return nil
-	}
-	_, err := requestRestart(svc)
-	if bot.ErrorCode(err) != bot.CodeUnavailable || !strings.Contains(bot.UserMessage(err), "state store is unavailable") {
-		t.Fatalf("request = %v, want the state store unavailable", err)
-	}
-	posts := chat.Posted("CCHANGES")
-	if len(posts) != 1 {
-		t.Fatalf("posts: %v", posts)
-	}
-	card := chat.Last("CCHANGES", posts[0].TS)
-	if !strings.Contains(card.Text, "was not filed") {
-		t.Errorf("the card now reads %q", card.Text)
-	}
-	for _, b := range card.Blocks {
-		if _, ok := b.(*slack.ActionBlock); ok {
-			t.Errorf("the withdrawn card still has buttons")
-		}
 	}
 }
