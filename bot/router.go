@@ -239,7 +239,25 @@ func (r *Router) resolve(text string) (*Command, string, error) {
 			return c, text[ends[n-1]:], nil
 		}
 	}
+	if c := r.groupHelp(words); c != nil {
+		return c, "", nil
+	}
 	return nil, "", r.unknown(words)
+}
+
+// groupHelp answers a verb group's name alone ("incident"), or followed
+// by help, with the group's help, as `help incident` would.
+func (r *Router) groupHelp(words []string) *Command {
+	if len(words) == 0 || len(words) > 2 || len(words) == 2 && !strings.EqualFold(words[1], "help") {
+		return nil
+	}
+	group := strings.ToLower(words[0])
+	if len(r.group(group)) == 0 {
+		return nil
+	}
+	return &Command{Verb: group, Summary: r.groups[group], Role: RoleViewer, Handler: func(context.Context, *Request) (*Reply, error) {
+		return &Reply{Text: r.Help(group)}, nil
+	}}
 }
 
 // splitWords returns up to max leading words of s and the byte offset just

@@ -113,7 +113,7 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 	}
 	var root yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		doc.report.Problems = append(doc.report.Problems, Problem{Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
+		doc.report.Problems = append(doc.report.Problems, syntaxProblem(data, err))
 		return doc
 	}
 	if root.Kind == 0 {
@@ -135,6 +135,7 @@ func (l *Loader) Load(name string, src io.Reader, dst any) *Document {
 			for _, m := range te.Errors {
 				p := typeProblem(m)
 				p.Path = doc.pathAt(body, "", p.Line)
+				p.Message = explainType(p.Message, typeAt(typeOf(dst), p.Path))
 				doc.report.Problems = append(doc.report.Problems, p)
 			}
 		} else {

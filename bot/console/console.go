@@ -249,6 +249,11 @@ func (c *Console) click(ctx context.Context, arg string) {
 
 func (c *Console) answer(ctx context.Context, req *bot.Request) {
 	rep, err := c.d.Dispatch(ctx, req)
+	c.reply(ctx, req, rep, err)
+}
+
+// reply shows what req was answered: an error, a form, a message.
+func (c *Console) reply(ctx context.Context, req *bot.Request, rep *bot.Reply, err error) {
 	if err != nil {
 		if bot.ErrorCode(err) == bot.CodeInternal {
 			c.log.Error("command failed", "text", req.Text, "err", err)

@@ -73,7 +73,7 @@ func (a *App) buildOncall(surf Surface) (any, error) {
 
 func (a *App) buildIncidents(surf Surface) (any, error) {
 	inc, err := incident.New(a.Config.Incident, incident.Deps{Store: a.Store, Chat: surf.Chat, Steps: a.Loop, Pager: a.Oncall,
-		Channels: surf.Channels, Log: a.Log, Metrics: a.Registry})
+		Channels: surf.Channels, Log: a.Log, Metrics: a.Registry, Changes: incident.ChangeLookupFunc(func(ctx context.Context, id string) (bool, error) { return a.Changes.Exists(ctx, id) })}) // changes are built later
 	if err != nil {
 		return nil, err
 	}

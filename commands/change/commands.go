@@ -97,7 +97,7 @@ func (s *Service) Request(ctx context.Context, r Request, user string, role bot.
 	}
 	hosts, err := s.d.Resolver.Resolve(ctx, r.Selector)
 	if err != nil {
-		return nil, err
+		return nil, &fieldError{"target", err}
 	}
 	plan, err := a.Bind(r.Positional, r.Named, hosts)
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Service) Request(ctx context.Context, r Request, user string, role bot.
 	}
 	start, end, err := s.window(r)
 	if err != nil {
-		return nil, err
+		return nil, &fieldError{"window", err}
 	}
 	return s.Submit(ctx, Draft{Plan: plan, Selector: r.Selector, Requester: user, Reason: r.Reason, Channel: channel, WindowStart: start, WindowEnd: end})
 }

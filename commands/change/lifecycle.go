@@ -6,9 +6,13 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/blocks"
+	"opsbot/bot/outbox"
 )
 
-// Submit records a change request and posts it with its plan and buttons.
+// Submit records a change request and posts it with its plan and
+// buttons. A request whose card cannot be posted is taken back (its
+// approvers would never see it, yet it could be approved and run), and
+// the requester is told why Slack refused it.
 func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	if d.Reason == "" {
 		return nil, bot.Errorf(bot.CodeInvalid, "say why: end the request with `-- <reason>`")
@@ -28,21 +32,42 @@ func (s *Service) Submit(ctx context.Context, d Draft) (*Change, error) {
 	if err := s.st.create(ctx, c); err != nil {
 		return nil, bot.Unavailable("the state store", err)
 	}
+	ts, err := s.d.Chat.Post(ctx, s.message(c))
+	if err != nil {
+		s.log.Warn("post change request", "change", c.ID, "channel", c.Channel, "err", err)
+		return nil, s.notPosted(ctx, c, err)
+	}
+	c.TS = ts
 	s.met.event(StateRequested)
 	detail := c.title() + " — " + d.Reason
 	if c.scheduled() {
 		detail = c.title() + " at " + c.windowText() + " — " + d.Reason
 	}
 	s.record(ctx, d.Requester, "change.request", detail, "ok")
-	ts, err := s.d.Chat.Post(ctx, s.message(c))
-	if err != nil {
-		return nil, fmt.Errorf("post %s: %w", c.ID, err)
-	}
-	c.TS = ts
 	if err := s.st.setFields(ctx, c.ID, "ts", ts); err != nil {
-		return nil, bot.Unavailable("the state store", err)
+		// The change stands and its buttons work; its card will not
+		// show later decisions.
+		s.log.Warn("record the message of a change", "change", c.ID, "err", err)
 	}
 	return c, nil
+}
+
+// notPosted takes back c, whose card could not be posted, and tells the
+// requester why, in Slack's words made advice.
+func (s *Service) notPosted(ctx context.Context, c *Change, err error) error {
+	where := fmt.Sprintf("I could not post it to %s, where approvers decide. %s", blocks.ChannelRef(c.Channel), outbox.Advice(err))
+	if s.pol.channel != "" {
+		where += " That channel is `changes.channel` in opsbot's config: an admin should fix the channel or the setting."
+	}
+	gone, uerr := s.st.unfile(context.WithoutCancel(ctx), c)
+	switch {
+	case uerr != nil:
+		s.log.Error("take back a change whose card was not posted", "change", c.ID, "err", uerr)
+		return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: fmt.Sprintf("%s is filed but nobody can see it: %s The state store failed as I took it back, so cancel it with `change cancel %s`.", c.ID, where, c.ID)}
+	case !gone:
+		return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: fmt.Sprintf("%s was acted on before its card could be posted: %s See `change show %s`.", c.ID, where, c.ID)}
+	}
+	return &bot.Error{Code: bot.CodeUnavailable, Err: err, Message: "Your change request was not filed: " + where + " Then request it again."}
 }
 
 // refresh re-reads c and updates its message in place.

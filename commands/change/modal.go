@@ -2,6 +2,7 @@ package change
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -27,9 +28,25 @@ func optional(b *slack.InputBlock) *slack.InputBlock {
 	return b
 }
 
-// field is the form field an error belongs to: the window when one was
-// given and the error is about it, else the action.
+// fieldError is an error of Request about one part of the request, so
+// the form shows it beside that field.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+
+func (e *fieldError) Unwrap() error { return e.err }
+
+// field is the form field an error belongs to: the one Request named,
+// the window when one was given and the error is about it, else the
+// action.
 func field(err error, window string) string {
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return fe.field
+	}
 	if window != "" && strings.Contains(bot.UserMessage(err), "window") {
 		return "window"
 	}

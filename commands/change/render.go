@@ -148,7 +148,7 @@ func (c *Change) planText() string {
 	var b strings.Builder
 	for i, h := range c.Hosts {
 		if i == maxPlanHosts {
-			fmt.Fprintf(&b, "…and %d more hosts, same command\n", len(c.Hosts)-maxPlanHosts)
+			fmt.Fprintf(&b, "…and %s, same command\n", blocks.Count(len(c.Hosts)-maxPlanHosts, "more host"))
 			break
 		}
 		fmt.Fprintf(&b, "%s (%s): %s\n", h.Name, h.Env, line)

@@ -134,6 +134,16 @@ func (s *Service) record(ctx context.Context, user, action, detail, outcome stri
 	}
 }
 
+// Exists tells whether the change id (CHG-7, chg-7 or 7) was ever
+// requested; the incident desk links only changes that exist.
+func (s *Service) Exists(ctx context.Context, id string) (bool, error) {
+	id = normalizeID(id)
+	if id == "" {
+		return false, nil
+	}
+	return s.st.exists(ctx, id)
+}
+
 // load fetches a change by id as typed (chg-7, CHG-7, 7).
 func (s *Service) load(ctx context.Context, id string) (*Change, error) {
 	id = normalizeID(id)

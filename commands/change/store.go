@@ -62,12 +62,43 @@ func (s *store) create(ctx context.Context, c *Change) error {
 	return nil
 }
 
+// unfileScript removes a change that is still requested, with its
+// approvals and its place in every index; it returns 1 when it did, 0
+// when the change has moved on (or is gone).
+var unfileScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'requested' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+return 1
+`)
+
+// unfile takes back the filing of c, which was never shown; ok is false
+// when someone acted on it meanwhile, so it stays.
+func (s *store) unfile(ctx context.Context, c *Change) (bool, error) {
+	n, err := unfileScript.Run(ctx, s.rdb, []string{s.changeKey(c.ID), s.approvalsKey(c.ID), s.pendingKey(), s.recentKey(), s.mineKey(c.Requester)}, c.ID).Int()
+	if err != nil {
+		return false, fmt.Errorf("take back %s: %w", c.ID, err)
+	}
+	return n == 1, nil
+}
+
 // setFields writes mutable fields (message ts, progress) without a state check.
 func (s *store) setFields(ctx context.Context, id string, kv ...any) error {
 	if err := s.rdb.HSet(ctx, s.changeKey(id), kv...).Err(); err != nil {
 		return fmt.Errorf("update %s: %w", id, err)
 	}
 	return nil
+}
+
+// exists tells whether change id was saved.
+func (s *store) exists(ctx context.Context, id string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.changeKey(id)).Result()
+	if err != nil {
+		return false, fmt.Errorf("look up %s: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // get loads a change with its approvals.

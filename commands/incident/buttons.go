@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -72,6 +73,9 @@ func (s *Service) submitNote(ctx context.Context, req *bot.Request) (*bot.Reply,
 	text := strings.TrimSpace(req.View.Values[fieldNote][fieldNote])
 	if text == "" {
 		return &bot.Reply{ViewErrors: map[string]string{fieldNote: "write the note"}}, nil
+	}
+	if n := utf8.RuneCountInString(text); n > MaxNote {
+		return &bot.Reply{ViewErrors: map[string]string{fieldNote: fmt.Sprintf("the note is %d characters long; keep it under %d, or add several", n, MaxNote)}}, nil
 	}
 	inc, err := s.run(ctx, n, transitionArgs{op: "note", actor: req.UserID, arg: text})
 	if err != nil {

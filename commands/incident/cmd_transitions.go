@@ -163,7 +163,7 @@ func (s *Service) cmdStatus(ctx context.Context, req *bot.Request) (*bot.Reply, 
 		return nil, err
 	}
 	posted := s.postStatus(ctx, inc, req.UserID, text)
-	return &bot.Reply{Text: fmt.Sprintf("Status update of %s posted to %d channel(s).", inc.ID(), posted), Visibility: bot.VisibleToRequester}, nil
+	return &bot.Reply{Text: fmt.Sprintf("Status update of %s posted to %s.", inc.ID(), blocks.Count(posted, "channel")), Visibility: bot.VisibleToRequester}, nil
 }
 
 // postStatus posts a status update in the incident's thread in the

@@ -24,12 +24,32 @@ func (s *Service) cmdLink(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if err != nil {
 		return nil, req.Command.UsageError("%v", err)
 	}
+	if kind == "change" {
+		if err := s.checkChange(ctx, what); err != nil {
+			return nil, err
+		}
+	}
 	inc, err := s.run(ctx, n, transitionArgs{op: "link", actor: req.UserID, arg: kind + " " + what})
 	if err != nil {
 		return nil, err
 	}
 	return &bot.Reply{Text: fmt.Sprintf("Linked %s %s to %s; `incident show %s` and its postmortem list it.", kind, blocks.Escape(what), inc.ID(), inc.ID()),
 		Visibility: bot.VisibleToRequester}, nil
+}
+
+// checkChange refuses to link a change that does not exist.
+func (s *Service) checkChange(ctx context.Context, id string) error {
+	if s.changes == nil {
+		return nil
+	}
+	ok, err := s.changes.Exists(ctx, id)
+	if err != nil {
+		return bot.Unavailable("the state store", err)
+	}
+	if !ok {
+		return bot.Errorf(bot.CodeNotFound, "there is no change %s, so there is nothing to link; `change list recent` shows the changes there are", id)
+	}
+	return nil
 }
 
 // linkArgs reads what to link: a change id (CHG-7, with or without the

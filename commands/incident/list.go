@@ -155,18 +155,27 @@ func describe(e Event, text func(string) string, who func(string) string) string
 		return "linked " + text(e.Text)
 	case "page":
 		users, page, _ := strings.Cut(e.Text, " (")
+		if users == "" {
+			return "paged nobody (" + page
+		}
 		var names []string
 		for _, u := range strings.Split(users, ",") {
 			names = append(names, who(u))
 		}
 		return "paged " + strings.Join(names, ", ") + " (" + page
 	case "unreached":
-		users, page, _ := strings.Cut(e.Text, " (")
+		users, rest, _ := strings.Cut(e.Text, " (")
 		var names []string
 		for _, u := range strings.Split(users, ",") {
 			names = append(names, who(u))
 		}
-		return "could not page " + strings.Join(names, ", ") + ": the DM failed (" + page
+		page, why, _ := strings.Cut(rest, "): ")
+		page = strings.TrimSuffix(page, ")")
+		out := "could not page " + strings.Join(names, ", ") + ": the DM failed (" + page + ")"
+		if why != "" {
+			out += ": " + text(why)
+		}
+		return out
 	}
 	return e.What + " " + text(e.Text)
 }

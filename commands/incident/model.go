@@ -58,7 +58,13 @@ type Incident struct {
 	Messages    []MessageRef
 	Page        string // the page raised for it
 	Paged       []string
-	LastUpdate  time.Time
+	// Unreached are those the page's DMs could not reach.
+	Unreached  []string
+	LastUpdate time.Time
+	// pagedBy asked for the page just raised, and why says why each of
+	// Unreached was not reached; both are known only where it was raised.
+	pagedBy string
+	why     map[string]string
 }
 
 // MessageRef locates a posted copy of the incident's message.
@@ -130,6 +136,9 @@ func fromHash(m map[string]string) *Incident {
 		IncChannel: m["inc_channel"], Page: m["page"], LastUpdate: ms("last_update")}
 	if p := m["paged"]; p != "" {
 		i.Paged = strings.Split(p, ",")
+	}
+	if u := m["unreached"]; u != "" {
+		i.Unreached = strings.Split(u, ",")
 	}
 	for _, r := range strings.Split(m["msgs"], ",") {
 		if c, ts, ok := strings.Cut(r, "|"); ok {

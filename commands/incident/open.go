@@ -172,8 +172,26 @@ func (s *Service) pageFor(ctx context.Context, i *Incident, by string) string {
 		s.log.Warn("page for incident", "incident", i.ID(), "target", target, "err", err)
 		return fmt.Sprintf("paging %s failed: %s", target, bot.UserMessage(err))
 	}
-	i.Page, i.Paged = id, paged
+	i.Page, i.Paged, i.pagedBy, i.Unreached, i.why = id, paged, by, nil, nil
+	if v, ok := s.missed.LoadAndDelete(id); ok {
+		i.Unreached = v.([]string)
+		i.why = s.whyMissed(ctx, i.ID(), id)
+	}
 	return ""
+}
+
+// whyMissed asks the pager why the DMs of page did not reach whom they
+// missed; nil when it cannot say.
+func (s *Service) whyMissed(ctx context.Context, ref, page string) map[string]string {
+	u, ok := s.pager.(unreachable)
+	if !ok {
+		return nil
+	}
+	why, err := u.Unreached(ctx, page)
+	if err != nil {
+		s.log.Warn("read whom the page did not reach", "incident", ref, "page", page, "err", err)
+	}
+	return why
 }
 
 // post puts the incident's message in the channel it was opened in and in
@@ -223,7 +241,14 @@ func (s *Service) openedReply(o *Opened) *bot.Reply {
 		for _, u := range i.Paged {
 			who = append(who, mention(u))
 		}
-		text += fmt.Sprintf(" Paged %s (%s).", strings.Join(who, ", "), i.Page)
+		if len(who) > 0 {
+			text += fmt.Sprintf(" Paged %s (%s).", strings.Join(who, ", "), i.Page)
+		} else {
+			text += fmt.Sprintf(" Page %s reached nobody yet.", i.Page)
+		}
+		for _, u := range i.Unreached {
+			text += fmt.Sprintf(" The DM to %s failed: %s.", mention(u), whyUnreached(i.why, u))
+		}
 	}
 	if i.IncChannel != "" {
 		text += " Its channel: <#" + i.IncChannel + ">."
@@ -280,6 +305,11 @@ func (s *Service) submitNew(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	sev, err := ParseSeverity(v(fieldSeverity))
 	if err != nil {
 		errs[fieldSeverity] = "choose sev1 (worst) to sev4"
+	}
+	for field, max := range map[string]int{fieldDesc: MaxDescription, fieldServices: MaxServices} {
+		if n := utf8.RuneCountInString(v(field)); n > max {
+			errs[field] = fmt.Sprintf("this is %d characters long; keep it under %d", n, max)
+		}
 	}
 	if len(errs) > 0 {
 		return &bot.Reply{ViewErrors: errs}, nil

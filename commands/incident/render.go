@@ -94,11 +94,7 @@ func (s *Service) message(i *Incident) []slack.Block {
 		fields = append(fields, field("Channel", "<#"+i.IncChannel+">"))
 	}
 	if i.Page != "" {
-		var who []string
-		for _, u := range i.Paged {
-			who = append(who, mention(u))
-		}
-		fields = append(fields, field("Paged", strings.Join(who, ", ")+" ("+i.Page+")"))
+		fields = append(fields, field("Paged", pagedText(i)))
 	}
 	set := []slack.Block{
 		slack.NewHeaderBlock(blocks.Plain(title)),
@@ -135,4 +131,37 @@ func (s *Service) message(i *Incident) []slack.Block {
 	}
 	buttons = append(buttons, slack.NewButtonBlockElement("incident.note", id, blocks.Plain("Add note")))
 	return append(set, slack.NewActionBlock("incident:"+id, buttons...))
+}
+
+// pagedText is the Paged field: who the page reached and who it could
+// not.
+func pagedText(i *Incident) string {
+	var who, missed []string
+	reached := map[string]bool{}
+	for _, u := range i.Paged {
+		who = append(who, mention(u))
+		reached[u] = true
+	}
+	for _, u := range i.Unreached {
+		if !reached[u] {
+			missed = append(missed, mention(u))
+		}
+	}
+	switch {
+	case len(who) > 0 && len(missed) == 0:
+		return strings.Join(who, ", ") + " (" + i.Page + ")"
+	case len(who) > 0:
+		return strings.Join(who, ", ") + " (" + i.Page + "); not reached: " + strings.Join(missed, ", ") + " (the DM failed)"
+	case len(missed) > 0:
+		return "nobody yet (" + i.Page + "): the DM to " + strings.Join(missed, ", ") + " failed"
+	}
+	return "nobody yet (" + i.Page + ")"
+}
+
+// whyUnreached says why the page's DM did not reach u.
+func whyUnreached(why map[string]string, u string) string {
+	if w := why[u]; w != "" {
+		return w
+	}
+	return "Slack did not deliver it"
 }

@@ -35,7 +35,8 @@ return 1`)
 //
 // KEYS: 1 hash, 2 timeline, 3 open, 4 resolved, 5 open counts, 6..9 the
 // sev1..sev4 sets, 10.. the sets of users the change involves.
-// ARGV: 1 op, 2 now ms, 3 actor, 4 arg, 5 arg2, 6 timeline max, 7 num.
+// ARGV: 1 op, 2 now ms, 3 actor, 4 arg, 5 arg2, 6 timeline max, 7 num,
+// 8 arg3 (why an unreached page failed).
 var applyScript = redis.NewScript(`
 local h = KEYS[1]
 local function reply(res)
@@ -106,7 +107,19 @@ elseif op == 'page' then
   redis.call('HSET', h, 'paged', cur)
   text = a1 .. ' (' .. a2 .. ')'
 elseif op == 'unreached' then
+  -- a page's DM failed to reach a1 (user ids); ARGV[8] says why
+  local cur = redis.call('HGET', h, 'unreached') or ''
+  local seen = {}
+  for u in string.gmatch(cur, '[^,]+') do seen[u] = true end
+  for u in string.gmatch(a1, '[^,]+') do
+    if not seen[u] then
+      seen[u] = true
+      if cur == '' then cur = u else cur = cur .. ',' .. u end
+    end
+  end
+  redis.call('HSET', h, 'unreached', cur)
   text = a1 .. ' (' .. a2 .. ')'
+  if (ARGV[8] or '') ~= '' then text = text .. ': ' .. ARGV[8] end
 elseif op == 'note' or op == 'link' then
   -- allowed in every state: the story goes on after resolution
 else
@@ -122,15 +135,24 @@ return reply('ok')`)
 // KEYS: 1 hash, 2 timeline, 3 paged users' set... then the thread and
 // channel map keys. ARGV: 1 num, 2 msgs, 3 page id, 4 paged users,
 // 5 incident channel, 6 now ms, 7 timeline max, 8 number of user sets,
-// 9-11 the state, commander and severity the posted message shows.
+// 9-11 the state, commander and severity the posted message shows,
+// 12 who asked for the page, 13 the users it could not reach, then one
+// timeline text per user not reached. The page is written to the
+// timeline as asked by ARGV[12]: whom it reached (when it reached
+// anyone, or nothing says whom it missed) and whom not, and why.
 // It returns 2 when the incident has changed from what was posted (a
 // paged person acknowledged before the message was recorded), else 1.
 var refsScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'msgs', ARGV[2])
 if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[1], 'page', ARGV[3], 'paged', ARGV[4])
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'at', ARGV[6], 'who', 'opsbot', 'what', 'page', 'text', ARGV[4] .. ' (' .. ARGV[3] .. ')')
+  redis.call('HSET', KEYS[1], 'page', ARGV[3], 'paged', ARGV[4], 'unreached', ARGV[13])
+  if ARGV[4] ~= '' or #ARGV < 14 then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'at', ARGV[6], 'who', ARGV[12], 'what', 'page', 'text', ARGV[4] .. ' (' .. ARGV[3] .. ')')
+  end
+  for i = 14, #ARGV do
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'at', ARGV[6], 'who', ARGV[12], 'what', 'unreached', 'text', ARGV[i])
+  end
 end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'inc_channel', ARGV[5]) end
 local users = tonumber(ARGV[8])

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,26 @@ type escalations interface {
 	OnPaged(func(ctx context.Context, ref, page string, level int, reached, failed []string))
 }
 
+// unreachable is a Pager that says why a page's DMs could not reach
+// people, by user id (oncall.Service); the incident shows it and records
+// it on its timeline.
+type unreachable interface {
+	Unreached(ctx context.Context, page string) (map[string]string, error)
+}
+
+// ChangeLookup tells whether a change request exists, so only real
+// changes are linked to incidents; *change.Service is one.
+type ChangeLookup interface {
+	Exists(ctx context.Context, id string) (bool, error)
+}
+
+// ChangeLookupFunc is a ChangeLookup made of a function, for a change
+// desk that is built after the incident desk.
+type ChangeLookupFunc func(ctx context.Context, id string) (bool, error)
+
+// Exists calls f.
+func (f ChangeLookupFunc) Exists(ctx context.Context, id string) (bool, error) { return f(ctx, id) }
+
 // Channels creates an incident's own channel (conversations.create,
 // conversations.invite, pins.add). The console has none.
 type Channels interface {
@@ -63,6 +84,9 @@ type Deps struct {
 	Pager Pager
 	// Channels makes per-incident channels; nil skips them with a note.
 	Channels Channels
+	// Changes checks that a linked change exists; nil links any change
+	// id unchecked.
+	Changes ChangeLookup
 	// Clock tells the time; nil means time.Now.
 	Clock   func() time.Time
 	Log     *slog.Logger
@@ -81,9 +105,14 @@ type Service struct {
 	steps    Scheduler
 	pager    Pager
 	channels Channels
+	changes  ChangeLookup
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  *metrics
+	// missed holds whom the first level of a page being raised could not
+	// reach (page id → user ids), heard from the pager before PageTarget
+	// returns, for pageFor to take.
+	missed sync.Map
 }
 
 // New checks cfg and returns the desk, registering its metrics.
@@ -102,7 +131,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{cfg: c, st: &store{rdb: d.Store.Client(), key: d.Store.Key, max: c.timelineMax}, chat: d.Chat, steps: d.Steps,
-		pager: d.Pager, channels: d.Channels, now: d.Clock, log: d.Log}
+		pager: d.Pager, channels: d.Channels, changes: d.Changes, now: d.Clock, log: d.Log}
 	s.metrics = newMetrics(d.Metrics, s.st, d.Log)
 	if e, ok := d.Pager.(escalations); ok {
 		e.OnPaged(s.pagedByEscalation)

@@ -72,7 +72,9 @@ func toAny(l []string) []any {
 // asks it, its arguments.
 type transitionArgs struct {
 	op, actor, arg, arg2 string
-	users                []string // people to index the incident under
+	// arg3 says why, for unreached.
+	arg3  string
+	users []string // people to index the incident under
 }
 
 // apply runs a transition and returns its outcome and the incident as it
@@ -89,7 +91,7 @@ func (st *store) apply(ctx context.Context, n int64, c transitionArgs, now time.
 			keys = append(keys, st.userSet(u))
 		}
 	}
-	raw, err := applyScript.Run(ctx, st.rdb, keys, c.op, now.UnixMilli(), c.actor, c.arg, c.arg2, st.max, n).StringSlice()
+	raw, err := applyScript.Run(ctx, st.rdb, keys, c.op, now.UnixMilli(), c.actor, c.arg, c.arg2, st.max, n, c.arg3).StringSlice()
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %s: %w", c.op, FormatID(n), err)
 	}
@@ -150,8 +152,17 @@ func (st *store) refsArgs(i *Incident, now time.Time) ([]string, []any) {
 	if i.IncChannel != "" {
 		keys = append(keys, st.channelKey(i.IncChannel))
 	}
-	return keys, []any{i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
-		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged), string(i.State), i.Commander, int(i.Severity)}
+	by := i.pagedBy
+	if by == "" {
+		by = "opsbot"
+	}
+	argv := []any{i.Num, strings.Join(msgs, ","), i.Page, strings.Join(i.Paged, ","),
+		i.IncChannel, now.UnixMilli(), st.max, len(i.Paged), string(i.State), i.Commander, int(i.Severity),
+		by, strings.Join(i.Unreached, ",")}
+	for _, u := range i.Unreached {
+		argv = append(argv, u+" ("+i.Page+" level 1): "+whyUnreached(i.why, u))
+	}
+	return keys, argv
 }
 
 // load reads an incident; nil when there is none.

@@ -61,7 +61,7 @@ func (s *Service) transition(ctx context.Context, n int64, c transitionArgs) (st
 			}
 		}
 	}
-	if c.op != "note" && c.op != "link" && c.op != "unreached" {
+	if c.op != "note" && c.op != "link" {
 		s.refresh(ctx, inc)
 	}
 	return outcome, inc, nil
@@ -95,8 +95,19 @@ func (s *Service) pagedByEscalation(ctx context.Context, ref, page string, level
 			s.log.Warn("record escalation on incident", "incident", ref, "page", page, "err", err)
 		}
 	}
-	if len(failed) > 0 {
-		c := transitionArgs{op: "unreached", actor: "opsbot", arg: strings.Join(failed, ","), arg2: where}
+	if len(failed) == 0 {
+		return
+	}
+	if level == 0 {
+		// The first level is paged while the page is raised: pageFor
+		// takes whom it missed and records them with the page, as done by
+		// whoever asked for it.
+		s.missed.Store(page, append([]string(nil), failed...))
+		return
+	}
+	why := s.whyMissed(ctx, ref, page)
+	for _, f := range failed {
+		c := transitionArgs{op: "unreached", actor: "opsbot", arg: f, arg2: where, arg3: whyUnreached(why, f)}
 		if _, _, err := s.transition(ctx, n, c); err != nil {
 			s.log.Warn("record failed page on incident", "incident", ref, "page", page, "err", err)
 		}

@@ -49,11 +49,11 @@ func (s *Service) alertsCmd(ctx context.Context, req *bot.Request) (*bot.Reply, 
 		return names[i] < names[j]
 	})
 	var b strings.Builder
-	fmt.Fprintf(&b, ":fire: *%d active alerts in %d groups*%s\n", len(alerts), len(groups), filterNote(f))
+	fmt.Fprintf(&b, ":fire: *%s in %s*%s\n", blocks.Count(len(alerts), "active alert"), blocks.Count(len(groups), "group"), filterNote(f))
 	lines := 0
 	for i, n := range names {
 		if lines >= maxAlertLines {
-			fmt.Fprintf(&b, "… and %d more groups\n", len(names)-i)
+			fmt.Fprintf(&b, "… and %s\n", blocks.Count(len(names)-i, "more group"))
 			break
 		}
 		as := groups[n]

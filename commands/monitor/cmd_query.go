@@ -48,16 +48,13 @@ func formatResult(promql string, res promapi.Result, warns []string) string {
 		for _, se := range res.Series {
 			v := "no points"
 			if n := len(se.Points); n > 0 {
-				v = fmt.Sprintf("%s (last of %d points)", promapi.FormatValue(se.Points[n-1].V), n)
+				v = fmt.Sprintf("%s (last of %s)", promapi.FormatValue(se.Points[n-1].V), blocks.Count(n, "point"))
 			}
 			rows = append(rows, [2]string{promapi.SeriesName(se.Labels), v})
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s — %d result", blocks.Inline(promql), len(rows))
-	if len(rows) != 1 {
-		b.WriteString("s")
-	}
+	fmt.Fprintf(&b, "%s — %s", blocks.Inline(promql), blocks.Count(len(rows), "result"))
 	b.WriteString("\n")
 	for _, w := range warns {
 		fmt.Fprintf(&b, ":warning: %s\n", blocks.Escape(w))

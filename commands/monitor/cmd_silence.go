@@ -91,7 +91,7 @@ func (s *Service) silencesCmd(ctx context.Context, req *bot.Request) (*bot.Reply
 	}
 	sort.Slice(live, func(i, j int) bool { return live[i].EndsAt.Before(live[j].EndsAt) })
 	var b strings.Builder
-	fmt.Fprintf(&b, ":no_bell: *%d silences*\n", len(live))
+	fmt.Fprintf(&b, ":no_bell: *%s*\n", blocks.Count(len(live), "silence"))
 	for i, sl := range live {
 		if i == maxAlertLines {
 			fmt.Fprintf(&b, "… and %d more\n", len(live)-i)

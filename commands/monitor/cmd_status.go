@@ -157,7 +157,7 @@ func formatStatus(target string, r map[string]map[string]float64) string {
 		limits(cpuLimits, true), limits(memLimits, true), limits(diskLimits, true), limits(loadLimits, false))
 	for i, l := range lines {
 		if i == maxAlertLines {
-			fmt.Fprintf(&b, "… and %d more hosts\n", len(lines)-i)
+			fmt.Fprintf(&b, "… and %s\n", blocks.Count(len(lines)-i, "more host"))
 			break
 		}
 		b.WriteString(l.text + "\n")

@@ -83,7 +83,7 @@ func renderGroup(g *group, x extras, now time.Time) bot.Message {
 		if i == maxShownAlerts {
 			f, _ := countAlerts(alerts[:i])
 			more, moreFiring := firing+resolved-i, firing-f
-			out = append(out, blocks.Context(fmt.Sprintf("… and %d more alerts (%d firing, %d resolved)", more, moreFiring, more-moreFiring)))
+			out = append(out, blocks.Context(fmt.Sprintf("… and %s (%d firing, %d resolved)", blocks.Count(more, "more alert"), moreFiring, more-moreFiring)))
 			break
 		}
 		text, bad := alertText(a, m, x)
@@ -91,7 +91,7 @@ func renderGroup(g *group, x extras, now time.Time) bot.Message {
 		out = append(out, blocks.Section(text))
 	}
 	if m.TruncatedAlerts > 0 {
-		out = append(out, blocks.Context(fmt.Sprintf("Alertmanager left out %d more alerts of this group.", m.TruncatedAlerts)))
+		out = append(out, blocks.Context(fmt.Sprintf("Alertmanager left out %s of this group.", blocks.Count(int(m.TruncatedAlerts), "more alert"))))
 	}
 	btns, bad := buttons(g, x, now)
 	dropped = append(dropped, bad...)
@@ -271,7 +271,12 @@ func renderDigest(channel string, groups []*group, now time.Time) bot.Message {
 		}
 		lines = append(lines, l)
 	}
-	head := fmt.Sprintf(":thunder_cloud_and_rain: *Alert storm* — %d groups arrived faster than this channel can take messages, so they are summed up here: %d alerts firing, %d resolved. Use `alerts` for details.", len(groups), firing, resolved)
+	arrived, they := blocks.Count(len(groups), "group")+" arrived", "they are"
+	if len(groups) == 1 {
+		arrived, they = "a group arrived", "it is"
+	}
+	head := fmt.Sprintf(":thunder_cloud_and_rain: *Alert storm* — %s faster than this channel can take messages, so %s summed up here: %s firing, %d resolved. Use `alerts` for details.",
+		arrived, they, blocks.Count(firing, "alert"), resolved)
 	out := []slack.Block{blocks.Section(head)}
 	const perSection, maxLines = 15, 45
 	for i := 0; i < len(lines) && i < maxLines; i += perSection {
@@ -279,9 +284,9 @@ func renderDigest(channel string, groups []*group, now time.Time) bot.Message {
 		out = append(out, blocks.Section(strings.Join(lines[i:end], "\n")))
 	}
 	if len(lines) > maxLines {
-		out = append(out, blocks.Context(fmt.Sprintf("… and %d more groups", len(lines)-maxLines)))
+		out = append(out, blocks.Context(fmt.Sprintf("… and %s", blocks.Count(len(lines)-maxLines, "more group"))))
 	}
-	text := fmt.Sprintf("[STORM] %d alert groups: %d firing, %d resolved", len(groups), firing, resolved)
+	text := fmt.Sprintf("[STORM] %s: %d firing, %d resolved", blocks.Count(len(groups), "alert group"), firing, resolved)
 	return bot.Message{Channel: channel, Text: text, Blocks: out}
 }
 

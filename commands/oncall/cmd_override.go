@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"opsbot/bot"
@@ -123,13 +124,27 @@ func (s *Service) cmdOverrides(ctx context.Context, req *bot.Request) (*bot.Repl
 	return bot.Text(strings.TrimSuffix(b.String(), "\n")), nil
 }
 
-func (s *Service) cmdRemoveOverride(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	id := strings.ToUpper(req.Args.Arg(0))
-	if req.Args.Len() != 1 {
-		return nil, req.Command.UsageError("give one override id, like OVR-4 (`oncall overrides` lists them)")
+// parseOverrideID reads an override id as people type it: OVR-4 in any
+// case, with its prefix cut short (OV-4), left out (4) or as #4.
+func parseOverrideID(s string) (string, bool) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	for _, p := range []string{"OVR-", "OVR", "OV-", "#"} {
+		if rest, ok := strings.CutPrefix(u, p); ok {
+			u = rest
+			break
+		}
 	}
-	if !strings.HasPrefix(id, "OVR-") {
-		id = "OVR-" + id
+	n, err := strconv.ParseUint(u, 10, 63)
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return "OVR-" + strconv.FormatUint(n, 10), true
+}
+
+func (s *Service) cmdRemoveOverride(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	id, ok := parseOverrideID(req.Args.Arg(0))
+	if req.Args.Len() != 1 || !ok {
+		return nil, req.Command.UsageError("give one override id, like OVR-4 (`oncall overrides` lists them)")
 	}
 	o, ok, err := s.overrides.remove(ctx, id)
 	if err != nil {

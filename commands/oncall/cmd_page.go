@@ -36,7 +36,7 @@ func (s *Service) cmdPage(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if len(p.Levels) > 1 {
 		text += fmt.Sprintf("; level 2 follows in %s unless someone acknowledges", fmtSpan(p.Levels[0].after()))
 	}
-	return &bot.Reply{Text: text + ".", Visibility: bot.VisibleInChannel}, nil
+	return &bot.Reply{Text: text + "." + unreachedText(p.Failed), Visibility: bot.VisibleInChannel}, nil
 }
 
 // clickAck is the Acknowledge button in a page DM.

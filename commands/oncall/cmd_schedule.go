@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // MaxScheduleDays is the furthest `oncall schedule` looks ahead.
@@ -40,7 +41,7 @@ func (s *Service) cmdSchedule(ctx context.Context, req *bot.Request) (*bot.Reply
 // scheduleTable renders segments as a fixed-width table.
 func (s *Service) scheduleTable(sc *Schedule, segs []Segment, days int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*: the next %d days (%s)\n```\n", sc.Name, days, sc.Loc)
+	fmt.Fprintf(&b, "*%s*: the next %s (%s)\n```\n", sc.Name, blocks.Count(days, "day"), sc.Loc)
 	fmt.Fprintf(&b, "%-21s  %-21s  %s\n", "from", "to", "on call")
 	for _, g := range segs {
 		who := s.name(g.User)

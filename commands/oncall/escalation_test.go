@@ -66,7 +66,7 @@ func TestEscalationRunsOutAndSaysSo(t *testing.T) {
 	c.Add(5 * time.Minute)
 	e.tick(t)
 	notice := e.chat.Posted("CCMD")
-	if len(notice) != 1 || !strings.Contains(notice[0].Msg.Text, "Nobody acknowledged page PG-1 (<@U2BOB>: are you there?) after all 1 levels") {
+	if len(notice) != 1 || !strings.Contains(notice[0].Msg.Text, "Nobody acknowledged page PG-1 (<@U2BOB>: are you there?) after its only level") {
 		t.Fatalf("notice = %+v", notice)
 	}
 	// Acknowledging late still works.

@@ -14,6 +14,7 @@ import (
 
 	"opsbot/bot"
 	"opsbot/bot/args"
+	"opsbot/bot/blocks"
 )
 
 // Page is a request for attention that escalates until acknowledged.
@@ -49,6 +50,8 @@ type pagedUser struct {
 	Level int
 	User  string
 	TS    string
+	// Why says why a failed DM did not reach them.
+	Why string
 }
 
 // Page states.
@@ -229,10 +232,15 @@ func (s *Service) notify(ctx context.Context, p *Page, level int, users []string
 		if err != nil {
 			s.log.Warn("page DM not delivered; the page goes on", "page", p.ID, "level", level+1, "user", u, "err", err)
 			s.record(ctx, "oncall.page_failed", fmt.Sprintf("%s level %d: %s: %v", p.ID, level+1, u, err))
-			if err := s.rdb.RPush(ctx, s.failedKey(p.ID), encodePaged(pagedUser{Level: level, User: u})).Err(); err != nil {
+			why := dmAdvice(err)
+			if _, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+				pl.RPush(ctx, s.failedKey(p.ID), encodePaged(pagedUser{Level: level, User: u}))
+				pl.HSet(ctx, s.whyKey(p.ID), u, why)
+				return nil
+			}); err != nil {
 				s.log.Warn("remember failed page DM", "page", p.ID, "user", u, "err", err)
 			}
-			p.Failed = append(p.Failed, pagedUser{Level: level, User: u})
+			p.Failed = append(p.Failed, pagedUser{Level: level, User: u, Why: why})
 			failed = append(failed, u)
 			continue
 		}
@@ -345,8 +353,8 @@ func (s *Service) escalateStep(ctx context.Context, id, payload string) error {
 		s.record(ctx, "oncall.exhausted", p.ID+" "+p.Target)
 		if p.Channel != "" {
 			_, err := s.chat.Post(ctx, bot.Message{Channel: p.Channel, Text: fmt.Sprintf(
-				":warning: Nobody acknowledged page %s (%s: %s) after all %d levels of escalation. Page someone directly with `oncall page @user <message>`.",
-				p.ID, p.Target, p.Message, len(p.Levels))})
+				":warning: Nobody acknowledged page %s (%s: %s) after %s of escalation. Page someone directly with `oncall page @user <message>`.",
+				p.ID, p.Target, blocks.Escape(p.Message), allLevels(len(p.Levels)))})
 			return err
 		}
 		return nil

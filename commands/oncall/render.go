@@ -90,3 +90,12 @@ func fmtSpan(d time.Duration) string {
 	}
 	return b.String()
 }
+
+// allLevels is "all 3 levels" of a page's escalation, or "its only
+// level".
+func allLevels(n int) string {
+	if n == 1 {
+		return "its only level"
+	}
+	return "all " + blocks.Count(n, "level")
+}

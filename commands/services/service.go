@@ -107,20 +107,32 @@ func New(cfg Config, d Deps) (*Service, error) {
 	return &Service{d: d, cfg: cfg, log: log, runner: runner.New(d.Runner, d.Chat, d.Audit, log)}, nil
 }
 
-// Commands returns service status, logs and restart.
+// Commands returns service status, logs and restart, each needing the
+// role of the catalogue action it runs, so help shows the real least role
+// and RBAC refuses (naming who holds it) before anything is resolved.
 func (s *Service) Commands() []bot.Command {
 	return []bot.Command{
-		{Verb: "service status", Args: "<service> on <host|group|labels>", Role: bot.RoleViewer,
+		{Verb: "service status", Args: "<service> on <host|group|labels>", Role: s.role(s.cfg.StatusAction),
 			Summary: "Show a service's status on hosts", Examples: []string{"service status nginx on web"},
 			Handler: s.handler(s.cfg.StatusAction, false)},
-		{Verb: "service logs", Args: "<service> on <host> [lines]", Role: bot.RoleViewer,
+		{Verb: "service logs", Args: "<service> on <host> [lines]", Role: s.role(s.cfg.LogsAction),
 			Summary: "Show a service's recent log lines on one host", Examples: []string{"service logs nginx on web-1 200"},
 			Handler: s.handler(s.cfg.LogsAction, true)},
-		{Verb: "service restart", Args: "<service> on <host|group|labels> [-- reason]", Role: bot.RoleViewer,
+		{Verb: "service restart", Args: "<service> on <host|group|labels> [-- reason]", Role: s.role(s.cfg.RestartAction),
 			Summary:  "Restart a service; where policy asks for approval this files a change request",
 			Examples: []string{"service restart nginx on web-staging", "service restart nginx on role=web,env=prod -- config change"},
 			Handler:  s.handler(s.cfg.RestartAction, false)},
 	}
+}
+
+// role is the least role that may run the catalogue action name; viewer
+// when the catalogue has no such action (the command then says so).
+func (s *Service) role(name string) bot.Role {
+	a, err := s.d.Actions.Action(name)
+	if err != nil || a.Role == bot.RoleNone {
+		return bot.RoleViewer
+	}
+	return a.Role
 }
 
 // handler parses "<service> on <target> [extra values] [-- reason]".
