@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 )
 
 // Slack's limits.
@@ -154,12 +155,11 @@ func (o *Outbox) Update(ctx context.Context, channel, ts string, m bot.Message) 
 			o.mu.Unlock()
 			latest = &m
 		}
-		blocks := latest.Blocks
-		if len(blocks) > MaxBlocks {
-			blocks = append(blocks[:MaxBlocks-1:MaxBlocks-1], slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-				fmt.Sprintf("_%d more blocks left out_", len(latest.Blocks)-MaxBlocks+1), false, false)))
+		set := latest.Blocks
+		if len(set) > MaxBlocks {
+			set = append(set[:MaxBlocks-1:MaxBlocks-1], blocks.Context("_"+blocks.Count(len(latest.Blocks)-MaxBlocks+1, "more block")+" left out_"))
 		}
-		_, _, _, err := o.api.UpdateMessageContext(ctx, channel, ts, msgOptions(truncate(latest.Text), blocks, "")...)
+		_, _, _, err := o.api.UpdateMessageContext(ctx, channel, ts, msgOptions(truncate(latest.Text), set, "")...)
 		return err
 	})
 	if latest == nil { // never sent: the context ended while it waited

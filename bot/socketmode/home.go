@@ -2,7 +2,6 @@ package socketmode
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -60,7 +59,7 @@ func (h *Home) Render(ctx context.Context, userID string) []slack.Block {
 		// Slack refuses a Home of more than 100 blocks, and shows nothing
 		// then: a section that does not fit is left out, saying so.
 		if len(set)+len(part) > blocks.MaxViewBlocks-1 {
-			set = append(set, blocks.Context(fmt.Sprintf("_%d more sections did not fit; use the commands in a channel_", len(names)-i)))
+			set = append(set, blocks.Context("_"+blocks.Count(len(names)-i, "more section")+" did not fit; use the commands in a channel_"))
 			break
 		}
 		set = append(set, part...)

@@ -1,6 +1,10 @@
 package runner
 
-import "fmt"
+import (
+	"fmt"
+
+	"opsbot/bot/blocks"
+)
 
 // Policy is how a rollout goes, inlined in the config sections of what
 // runs on hosts (changes, service): hosts at once, rolling batches, and when
@@ -38,10 +42,10 @@ func (p Policy) Validate() []error {
 // stopReason says why a rollout stops before its next batch, or "".
 func (p Policy) stopReason(done, failed int) string {
 	if p.StopAfterFailures > 0 && failed >= p.StopAfterFailures {
-		return fmt.Sprintf("%d hosts failed (stop after %d)", failed, p.StopAfterFailures)
+		return fmt.Sprintf("%s failed (stop after %d)", blocks.Count(failed, "host"), p.StopAfterFailures)
 	}
 	if p.StopAboveFraction > 0 && done > 0 && float64(failed)/float64(done) > p.StopAboveFraction {
-		return fmt.Sprintf("%d of %d hosts failed (more than %.0f%%)", failed, done, p.StopAboveFraction*100)
+		return fmt.Sprintf("%d of %s failed (more than %.0f%%)", failed, blocks.Count(done, "host"), p.StopAboveFraction*100)
 	}
 	return ""
 }

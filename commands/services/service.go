@@ -15,8 +15,8 @@ import (
 	"opsbot/bot/audit"
 	"opsbot/bot/blocks"
 	"opsbot/commands/actions"
-	"opsbot/commands/runner"
 	"opsbot/commands/change"
+	"opsbot/commands/runner"
 	"opsbot/integrations/sshexec"
 )
 
