@@ -251,19 +251,14 @@ type fakeProm struct {
 	noisy   []promapi.Sample
 	history []float64
 	err     error
-	// block, when set, holds every query until ctx ends.
-	block bool
+	// queries are the PromQL asked, in no particular order.
+	queries []string
 }
 
-func (p *fakeProm) Query(ctx context.Context, q string, _ time.Time) (promapi.Result, []string, error) {
+func (p *fakeProm) Query(_ context.Context, q string, _ time.Time) (promapi.Result, []string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.block {
-		p.mu.Unlock()
-		<-ctx.Done()
-		p.mu.Lock()
-		return promapi.Result{}, nil, ctx.Err()
-	}
+	p.queries = append(p.queries, q)
 	if p.err != nil {
 		return promapi.Result{}, nil, p.err
 	}
@@ -273,9 +268,10 @@ func (p *fakeProm) Query(ctx context.Context, q string, _ time.Time) (promapi.Re
 	return promapi.Result{Type: promapi.ResultVector, Samples: p.up}, nil, nil
 }
 
-func (p *fakeProm) QueryRange(_ context.Context, _ string, start, _ time.Time, step time.Duration) ([]promapi.Series, []string, error) {
+func (p *fakeProm) QueryRange(_ context.Context, q string, start, _ time.Time, step time.Duration) ([]promapi.Series, []string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.queries = append(p.queries, q)
 	if p.err != nil {
 		return nil, nil, p.err
 	}
@@ -290,14 +286,16 @@ func (p *fakeProm) URL() string { return "http://prometheus.test:9090" }
 
 // fakeAM lists the alerts the test set, or fails with err.
 type fakeAM struct {
-	mu     sync.Mutex
-	alerts []alertmanager.GettableAlert
-	err    error
+	mu      sync.Mutex
+	alerts  []alertmanager.GettableAlert
+	err     error
+	filters []alertmanager.AlertFilter
 }
 
-func (a *fakeAM) ListAlerts(context.Context, alertmanager.AlertFilter) ([]alertmanager.GettableAlert, error) {
+func (a *fakeAM) ListAlerts(_ context.Context, f alertmanager.AlertFilter) ([]alertmanager.GettableAlert, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.filters = append(a.filters, f)
 	return a.alerts, a.err
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"opsbot/integrations/alertmanager"
 	"opsbot/internal/testkit"
 )
 
@@ -37,3 +38,11 @@ func slackTakes(tb testing.TB, b Built) {
 	tb.Helper()
 	testkit.SlackAccepts(tb, b.Message.Text, b.Message.Blocks)
 }
+
+// alertmanagerAlert is an alert firing in Alertmanager.
+func alertmanagerAlert(name, severity string) alertmanager.GettableAlert {
+	return alertmanager.GettableAlert{Labels: map[string]string{"alertname": name, "severity": severity}}
+}
+
+// alertmanagerMatchers writes f's matchers as Alertmanager does.
+func alertmanagerMatchers(f alertmanager.AlertFilter) string { return alertmanager.Matchers(f.Matchers).String() }

@@ -47,7 +47,7 @@ func newService(t *testing.T, cfg Config, chat Chat, sources ...Source) (*Servic
 	return s, clock
 }
 
-func blocksText(t *testing.T, m bot.Message) string {
+func blocksText(t testing.TB, m bot.Message) string {
 	t.Helper()
 	return m.Text + "\n" + string(mustJSON(t, m.Blocks))
 }
@@ -231,5 +231,57 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if errs := (Config{{Channel: "C1", Selector: "team=web, env=prod", Schedule: "@every 6h", Zone: "UTC"}, {Name: "db", Channel: "C2"}}).Validate(); len(errs) > 0 {
 		t.Errorf("valid config refused: %v", errs)
+	}
+}
+
+// A summary with a selector asks Prometheus and Alertmanager for what
+// carries its labels, and counts only the changes with a host that
+// does; sections without labels (incidents, on-call) are as they are.
+func TestSelectorNarrowsTheSections(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.seed(t, identity)
+	s := f.service(t, Config{{Name: "db", Channel: "C0DB", Selector: "team=db"}})
+
+	text := blocksText(t, s.Build(context.Background(), s.cfg[0], f.clock.Now(), occasion{}, false).Message)
+
+	if !strings.Contains(text, "· for `team=db`") {
+		t.Errorf("the summary does not say whom it is for:\n%s", text)
+	}
+	_, changes, _ := strings.Cut(text, "*Changes*")
+	if !strings.Contains(changes, "*Last 24 h*: 0 done, 0 failed, 0 partially failed") || !strings.Contains(changes, "*Pending approval*: 0") ||
+		!strings.Contains(changes, "*CHG-5* restart unit=postgresql on db-1") || strings.Contains(changes, "CHG-3") {
+		t.Errorf("changes not narrowed to team=db's hosts:\n%s", changes)
+	}
+	if !strings.Contains(text, "*Last 24 h*: 3 opened, 1 resolved") {
+		t.Errorf("incidents were narrowed:\n%s", text)
+	}
+	queries := strings.Join(f.prom.queries, "\n")
+	for _, want := range []string{`up{team="db"}`, `ALERTS{alertstate="firing",team="db"}[24h]`, `ALERTS{alertstate="firing",team="db"}[1d]`} {
+		if !strings.Contains(queries, want) {
+			t.Errorf("no query with %s:\n%s", want, queries)
+		}
+	}
+	if len(f.am.filters) != 1 || alertmanagerMatchers(f.am.filters[0]) != `{team="db"}` || !f.am.filters[0].ExcludeSilenced || !f.am.filters[0].ExcludeInhibited {
+		t.Errorf("Alertmanager asked with %+v", f.am.filters)
+	}
+}
+
+// With Prometheus down, monitoring says so in one line and still counts
+// the alerts firing from Alertmanager; the chart keeps the incidents.
+func TestPrometheusDownIsOneLine(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.seed(t, identity)
+	f.prom.err = errors.New("dial tcp 127.0.0.1:9090: connect: connection refused")
+	s := f.service(t, Config{{Channel: "C0OPS"}})
+
+	b := s.Build(context.Background(), s.cfg[0], f.clock.Now(), occasion{}, true)
+
+	_, mon, _ := strings.Cut(blocksText(t, b.Message), "*Monitoring*")
+	mon, _, _ = strings.Cut(mon, `"}}`)
+	if want := ":warning: could not reach Prometheus at http://prometheus.test:9090; is it running? (so targets, the noisiest alerts and alerts per day are missing)\n*Firing now*: 6 (2 critical, 3 warning, 1 no severity)"; !strings.HasPrefix(strings.TrimPrefix(mon, `\n`), strings.ReplaceAll(want, "\n", `\n`)) {
+		t.Errorf("monitoring with Prometheus down:\n%s", mon)
+	}
+	if b.Chart == nil || !strings.Contains(string(b.Chart.Content), "incidents opened:") || strings.Contains(string(b.Chart.Content), "alerts firing") {
+		t.Errorf("chart = %q", b.Chart)
 	}
 }
