@@ -12,8 +12,13 @@ import (
 
 var _ bot.SummaryProvider = (*Service)(nil)
 
-// summaryHandoffs caps the handoffs listed per schedule.
-const summaryHandoffs = 4
+// summaryHandoffs caps the handoffs listed per schedule, summarySchedules
+// the schedules listed (the rest are counted), so the section fits one
+// block.
+const (
+	summaryHandoffs  = 4
+	summarySchedules = 12
+)
 
 // SummarySection is on-call's part of the health summary: per schedule,
 // who is on call now and who is next, and the handoffs of the next 24
@@ -28,7 +33,11 @@ func (s *Service) SummarySection(ctx context.Context, r bot.SummaryRequest) (*bo
 		return nil, bot.Unavailable("the on-call store", err)
 	}
 	var b strings.Builder
-	for _, name := range s.cfg.order {
+	for i, name := range s.cfg.order {
+		if i == summarySchedules {
+			fmt.Fprintf(&b, "…and %d more schedules: `oncall who`\n", len(s.cfg.order)-i)
+			break
+		}
 		sc := s.cfg.schedules[name]
 		oc := whoAt(sc, all[name], r.Now)
 		fmt.Fprintf(&b, "• *%s*: %s", blocks.Escape(name), describeSegment(oc.Now))
