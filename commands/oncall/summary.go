@@ -47,9 +47,9 @@ func (s *Service) SummarySection(ctx context.Context, r bot.SummaryRequest) (*bo
 		}
 		fmt.Fprintf(&b, " until %s, then %s\n", blocks.Date(oc.Now.End, r.Loc), describeSegment(oc.Next))
 		var hand []string
-		segs := segments(sc, all[name], r.Now, r.Now.Add(24*time.Hour))
-		for i, g := range segs {
-			if i == 0 || !g.Start.Before(r.Now.Add(24*time.Hour)) {
+		// Handoffs within 24 hours, one at the 24th hour included.
+		for i, g := range segments(sc, all[name], r.Now, r.Now.Add(24*time.Hour+time.Nanosecond)) {
+			if i == 0 {
 				continue
 			}
 			if len(hand) == summaryHandoffs {
