@@ -45,4 +45,6 @@ func alertmanagerAlert(name, severity string) alertmanager.GettableAlert {
 }
 
 // alertmanagerMatchers writes f's matchers as Alertmanager does.
-func alertmanagerMatchers(f alertmanager.AlertFilter) string { return alertmanager.Matchers(f.Matchers).String() }
+func alertmanagerMatchers(f alertmanager.AlertFilter) string {
+	return alertmanager.Matchers(f.Matchers).String()
+}
