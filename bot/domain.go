@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -114,4 +115,79 @@ type JobRun struct {
 // JobSet offers recurring jobs to the scheduler.
 type JobSet interface {
 	Jobs() []Job
+}
+
+// SummaryProvider offers a section of the daily health summary
+// (commands/summary), which asks every mounted domain in mount order.
+// A domain with nothing to say returns nil; one whose source is partly
+// down says so in its text; an error leaves the section out with one
+// line saying why, and the rest of the summary still posts.
+type SummaryProvider interface {
+	SummarySection(ctx context.Context, r SummaryRequest) (*SummarySection, error)
+}
+
+// SummaryRequest is what one summary asks of each domain.
+type SummaryRequest struct {
+	// Name is the summary's name ("" for the daily summary).
+	Name string
+	// Now is the moment the summary describes: its occurrence, or the
+	// time of `summary now`. "The last 24 h" ends here.
+	Now time.Time
+	// Loc is the summary's zone, which times are written in.
+	Loc *time.Location
+	// Selector, when set, narrows the summary to part of the inventory:
+	// a label selector ("team=payments,env=prod") that each section
+	// applies where its data has labels (targets and alerts by theirs,
+	// changes by their hosts'), and ignores where it has none.
+	Selector string
+	// Days are the starts of the chart's days, oldest first: 24-hour
+	// spans, the last of them ending at Now.
+	Days []time.Time
+}
+
+// Since is the start of the summary's last 24 hours.
+func (r SummaryRequest) Since() time.Time { return r.Now.Add(-24 * time.Hour) }
+
+// Day is the index in Days of the 24-hour span holding t, or -1 when t
+// is before the first or after Now.
+func (r SummaryRequest) Day(t time.Time) int {
+	if len(r.Days) == 0 || t.Before(r.Days[0]) || t.After(r.Now) {
+		return -1
+	}
+	return min(int(t.Sub(r.Days[0])/(24*time.Hour)), len(r.Days)-1)
+}
+
+// SummarySection is one domain's part of the summary.
+type SummarySection struct {
+	// Title is plain text ("Incidents").
+	Title string
+	// Text is Slack text, escaped where it came from data or people
+	// (bot/blocks); the summary cuts it to one section block.
+	Text string
+	// Series are optional counts per day for the summary's chart, one
+	// value per SummaryRequest.Days entry ("incidents opened").
+	Series []SummarySeries
+}
+
+// SummarySeries is one line of the summary's chart.
+type SummarySeries struct {
+	Name   string
+	Values []float64
+}
+
+// Labels reads Selector as key=value pairs separated by commas; nil when
+// it is empty. Pairs that do not read as key=value are skipped (the
+// summary's config refuses them).
+func (r SummaryRequest) Labels() map[string]string {
+	if strings.TrimSpace(r.Selector) == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, part := range strings.Split(r.Selector, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && k != "" && v != "" {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
 }

@@ -58,9 +58,14 @@ type App struct {
 	Scheduler *scheduler.Scheduler
 
 	// What the mounted domains offer: App Home sections and HTTP
-	// handlers for the transports, and the work Start runs and waits for.
+	// handlers for the transports, summary sections, and the work Start
+	// runs and waits for.
 	Home     []bot.HomeSection
 	Handlers map[string]http.Handler
+	// summaries are the domains' sections of the health summary, in
+	// mount order, for the summary domain.
+	summaries []named[bot.SummaryProvider]
+
 	starters []bot.Starter
 	runners  []named[bot.Runner]
 	waiters  []named[bot.Waiter]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,9 @@ import (
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
+	"opsbot/commands/runbook"
 	"opsbot/commands/services"
+	"opsbot/commands/summary"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/sshexec"
 	"opsbot/jobs/scheduler"
@@ -44,6 +47,11 @@ type Config struct {
 	Service services.Config `yaml:"service"`
 
 	Monitor monitor.Config `yaml:"monitor"`
+
+	// Runbooks are routine work on a schedule; Summaries the health
+	// summaries posted on theirs.
+	Runbooks  runbook.Config `yaml:"runbooks"`
+	Summaries summary.Config `yaml:"summaries"`
 
 	// Jobs overrides the scheduled jobs the domains offer, by name.
 	Jobs scheduler.Config `yaml:"jobs"`
@@ -104,6 +112,8 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("changes", c.Changes.Validate(), false)
 	doc.AddErrors("service", c.Service.Validate(), false)
 	doc.AddErrors("jobs", c.Jobs.Validate(), false)
+	doc.AddErrors("summaries", c.Summaries.Validate(), false)
+	c.validateRunbooks(doc)
 	if len(c.Actions.Hosts) > 0 {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
 		c.checkSSHFiles(doc)
@@ -139,6 +149,26 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	}
 	if c.Slack.Connections > 1 && len(c.Redis.Addrs) == 0 {
 		doc.Warn("slack.connections", "several connections need a shared Redis to de-duplicate envelopes")
+	}
+}
+
+// validateRunbooks checks the runbooks on their own, then against the
+// catalogue (when it is valid): an action or target that does not exist
+// is refused here, not at the first run. Their names must not be taken by
+// another job.
+func (c *Config) validateRunbooks(doc *config.Document) {
+	doc.AddErrors("runbooks", c.Runbooks.Validate(), false)
+	if cat, err := actions.New(c.Actions); err == nil {
+		doc.AddErrors("runbooks", c.Runbooks.Check(context.Background(), cat), false)
+	}
+	taken := map[string]bool{change.SweepJob: true}
+	for _, s := range c.Summaries {
+		taken[summary.JobName(s.Name)] = true
+	}
+	for i, rb := range c.Runbooks {
+		if taken[rb.Name] {
+			doc.Problem(fmt.Sprintf("runbooks[%d].name", i), "%q is the name of another job; choose another", rb.Name)
+		}
 	}
 }
 
@@ -225,6 +255,8 @@ monitor:
   alertmanager: {url: "${ALERTMANAGER_URL:-http://127.0.0.1:9093}"}
   prometheus: {url: "${PROMETHEUS_URL:-http://127.0.0.1:9090}"}
   oncall_schedule: sre
+summaries:
+  - {schedule: "0 8 * * *", zone: Europe/Berlin, channel: C0OPS}
 `
 
 func demo(loader *config.Loader) (*Config, *config.Document) {

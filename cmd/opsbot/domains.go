@@ -13,7 +13,9 @@ import (
 	"opsbot/commands/jobs"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
+	"opsbot/commands/runbook"
 	"opsbot/commands/services"
+	"opsbot/commands/summary"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/sshexec"
 )
@@ -30,7 +32,9 @@ type domain struct {
 // A domain may use those above it: incidents page through on-call; alerts
 // name hosts' owners from the catalogue and open incidents; changes run on
 // the catalogue's hosts and silence their alerts through the monitor;
-// service restarts may need a change request.
+// service restarts may need a change request; runbooks run on the
+// catalogue's hosts, file change requests and open incidents; the summary
+// shows a section of each domain above it.
 func (a *App) mountList() []domain {
 	return []domain{
 		{"oncall", a.buildOncall},
@@ -39,7 +43,9 @@ func (a *App) mountList() []domain {
 		{"monitor", a.buildMonitor},
 		{"change", a.buildChanges},
 		{"service", a.buildService},
-		{"jobs", a.buildJobs}, // last: it lists every job the others offer
+		{"runbook", a.buildRunbooks},
+		{"summary", a.buildSummary}, // after every domain whose section it shows
+		{"jobs", a.buildJobs},       // last: it lists every job the others offer
 	}
 }
 
@@ -163,6 +169,26 @@ func (a *App) buildService(surf Surface) (any, error) {
 	}
 	a.Service = svc
 	return svc, nil
+}
+
+// buildRunbooks builds the scheduled runbooks, run on the catalogue's
+// executor; it is off when none are configured.
+func (a *App) buildRunbooks(surf Surface) (any, error) {
+	if len(a.Config.Runbooks) == 0 {
+		return nil, nil
+	}
+	return runbook.New(context.Background(), a.Config.Runbooks, runbook.Deps{Catalogue: a.Catalogue, Runner: a.runner, Chat: surf.Chat,
+		Audit: a.Audit, Changes: a.Changes, Incidents: a.Incidents, Log: a.Log})
+}
+
+// buildSummary builds the health summaries over the sections the domains
+// mounted so far offer, in mount order.
+func (a *App) buildSummary(surf Surface) (any, error) {
+	sources := make([]summary.Source, len(a.summaries))
+	for i, p := range a.summaries {
+		sources[i] = summary.Source{Domain: p.name, Provider: p.part}
+	}
+	return summary.New(a.Config.Summaries, summary.Deps{Chat: surf.Chat, Sources: sources, Log: a.Log, Panics: a.Panics})
 }
 
 // buildJobs offers the scheduler's commands; a jobs config entry that

@@ -13,7 +13,7 @@ import (
 
 // mount adds what domain d offers, whichever parts of the domain contract
 // (bot/domain.go) it implements: help groups, verbs, buttons, forms, loop
-// steps, App Home sections, HTTP handlers, scheduled jobs (as the jobs
+// steps, App Home sections, summary sections, HTTP handlers, scheduled jobs (as the jobs
 // section of the config adjusts them), and work to start, run in the
 // background and wait for at a stop. Collisions (a verb, action, step
 // kind or path offered twice) fail the start.
@@ -48,6 +48,9 @@ func (a *App) mount(name string, d any) error {
 	}
 	if x, ok := d.(bot.HomeProvider); ok {
 		a.Home = append(a.Home, x.HomeSections()...)
+	}
+	if x, ok := d.(bot.SummaryProvider); ok {
+		a.summaries = append(a.summaries, named[bot.SummaryProvider]{name, x})
 	}
 	if x, ok := d.(bot.HTTPProvider); ok {
 		for path, h := range x.Handlers() {

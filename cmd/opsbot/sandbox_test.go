@@ -96,7 +96,18 @@ func TestSandboxEverythingWorks(t *testing.T) {
 		}
 	}
 	s.typeLine("service logs app on web-1")
-	s.waitFor("web-1 app[", at)
+	at = s.waitFor("web-1 app[", at)
+
+	// The sandbox's runbook runs on the web hosts when run by hand, and
+	// the summary sees the sandbox's monitoring, incidents and change.
+	s.typeLine("as you")
+	s.typeLine("jobs run app-status")
+	at = s.waitFor("runbook app-status: 3/3 hosts, 0 failed · succeeded", at)
+	s.typeLine("summary now")
+	at = s.waitFor("== Daily health summary ==", at)
+	for _, want := range []string{"*Targets*: ", "*Firing now*: ", "*Changes*\n*Last 24 h*: 1 done, 0 failed", "*On call*"} {
+		s.waitFor(want, at)
+	}
 
 	s.stop()
 	if _, err := os.Stat(s.root); !os.IsNotExist(err) {

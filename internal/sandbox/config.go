@@ -81,6 +81,10 @@ incident:
     sev3: {update_every: 4h}
     sev4: {}
 
+# The daily health summary (a job: jobs list); summary now shows one.
+summaries:
+  - {schedule: "0 8 * * *", zone: UTC, channel: ops}
+
 `)
 	if d.SSH != nil {
 		d.renderSSH(p)
@@ -166,6 +170,10 @@ service:
   status_action: status
   logs_action: logs
   restart_action: restart
+
+# Routine work on a schedule, each a job: jobs run app-status runs it now.
+runbooks:
+  - {name: app-status, schedule: "@hourly", action: status, values: {unit: app}, target: web, channel: ops, owner: "@team-web", approval: none}
 
 `)
 }

@@ -57,7 +57,8 @@ func TestMissingServersAreLeftOutNamingTheirPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"alertmanager.url: nothing listens there; prometheus-alertmanager is not installed", "known_hosts: ", "name: db-1"} {
+	for _, want := range []string{"alertmanager.url: nothing listens there; prometheus-alertmanager is not installed", "known_hosts: ", "name: db-1",
+		"summaries:\n  - {schedule: \"0 8 * * *\"", "runbooks:\n  - {name: app-status"} {
 		if !strings.Contains(string(cfg), want) {
 			t.Errorf("config lacks %q:\n%s", want, cfg)
 		}
