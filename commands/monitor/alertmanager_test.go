@@ -185,8 +185,7 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		if err := client.ExpireSilence(ctx, g.Silence.ID); err != nil {
 			t.Fatal(err)
 		}
-		clk.Add(reconcileInterval)
-		s.notify()
+		reconcile(t, s)
 		testenv.Eventually(t, 20*time.Second, func() bool {
 			tx := text(current(chat, cpuMsg.TS))
 			return strings.Contains(tx, "No longer silenced") && strings.Contains(tx, `"alert.silence.1h"`)

@@ -12,6 +12,7 @@ var (
 	_ bot.ActionSet    = (*Service)(nil)
 	_ bot.Runner       = (*Service)(nil)
 	_ bot.HTTPProvider = (*Service)(nil)
+	_ bot.JobSet       = (*Service)(nil)
 )
 
 // WebhookPath is where Alertmanager posts its notifications.

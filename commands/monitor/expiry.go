@@ -8,12 +8,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"opsbot/bot"
 	"opsbot/integrations/alertmanager"
 )
-
-// reconcileInterval is how often the silences shown on alert messages are
-// compared with Alertmanager's, to notice silences ended there.
-const reconcileInterval = time.Minute
 
 // touchScript marks a group dirty (if it is still stored) and drops it from
 // the silence-end set.
@@ -43,10 +40,8 @@ func (s *store) untrackSilence(ctx context.Context, id string) {
 
 // sweepSilences marks dirty the groups whose silence has ended, so that
 // their message no longer says they are silenced and offers the Silence
-// buttons again; now and then it also asks Alertmanager which of the
-// silences shown were ended there (expired in its UI, say). Only Redis
-// errors are returned: Alertmanager being away is logged and tried again
-// the next interval.
+// buttons again. Silences ended in Alertmanager itself (expired in its UI,
+// say) are found by the silence-reconcile job.
 func (s *Service) sweepSilences(ctx context.Context) error {
 	now := s.now()
 	due, err := s.st.rdb.ZRangeByScore(ctx, s.st.silencesKey(), &redis.ZRangeBy{
@@ -60,25 +55,32 @@ func (s *Service) sweepSilences(ctx context.Context) error {
 			return fmt.Errorf("redraw alert message after its silence: %w", err)
 		}
 	}
-	if s.d.Alertmanager == nil || !s.reconcileDue(now) {
-		return nil
-	}
-	if err := s.reconcileSilences(ctx, now); err != nil && ctx.Err() == nil {
-		s.log.Warn("compare the silences on alert messages with Alertmanager", "err", err)
-	}
 	return nil
 }
 
-// reconcileDue says whether reconcileInterval has passed since the last
-// comparison with Alertmanager, and if so starts a new interval.
-func (s *Service) reconcileDue(now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.lastReconcile.IsZero() && now.Sub(s.lastReconcile) < reconcileInterval {
-		return false
+// ReconcileJob is the name of the job comparing the silences shown on
+// alert messages with Alertmanager's.
+const ReconcileJob = "silence-reconcile"
+
+// Jobs offers the silence reconcile to the scheduler: once a minute,
+// whichever replica, the silences shown on alert messages are compared
+// with Alertmanager's, and those it ended (expired in its UI, say) are
+// redrawn as ended.
+func (s *Service) Jobs() []bot.Job {
+	return []bot.Job{{Name: ReconcileJob, Summary: "redraw alert messages whose silence Alertmanager ended",
+		Schedule: "@every 1m", CatchUp: "none", Timeout: time.Minute, Run: s.runReconcile}}
+}
+
+func (s *Service) runReconcile(ctx context.Context, _ bot.JobRun) (err error) {
+	defer s.d.Panics.Recover("monitor.reconcile", func(perr error) { err = perr })
+	if s.d.Alertmanager == nil {
+		return nil
 	}
-	s.lastReconcile = now
-	return true
+	if err := s.reconcileSilences(ctx, s.now()); err != nil {
+		return err
+	}
+	s.notify() // the delivery worker redraws what changed
+	return nil
 }
 
 // reconcileSilences ends the silence shown on a message when Alertmanager

@@ -130,7 +130,7 @@ func TestSilenceEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		lists := am.lists
-		clk.Add(reconcileInterval)
+		reconcile(t, s)
 		deliver()
 		if am.lists != lists+1 {
 			t.Errorf("Alertmanager asked %d times, want once", am.lists-lists)
@@ -140,7 +140,7 @@ func TestSilenceEnds(t *testing.T) {
 			t.Errorf("silence expired in Alertmanager still shown:\n%s", got)
 		}
 		// Nothing is tracked any more: no further questions to Alertmanager.
-		clk.Add(reconcileInterval)
+		reconcile(t, s)
 		deliver()
 		if am.lists != lists+1 {
 			t.Errorf("Alertmanager asked again with no silence to check")
@@ -269,5 +269,17 @@ func TestSilenceButtonsRespectMaxSilence(t *testing.T) {
 	}
 	if _, err := click(t, s, "alert.silence.4h", groupID("C1", "g1"), "U0ALICE"); err != nil || len(am.silences) != 1 {
 		t.Errorf("4h click: %v, %d silences", err, len(am.silences))
+	}
+}
+
+// reconcile runs the silence-reconcile job once, as the scheduler would.
+func reconcile(t *testing.T, s *Service) {
+	t.Helper()
+	jobs := s.Jobs()
+	if len(jobs) != 1 || jobs[0].Name != ReconcileJob || jobs[0].Schedule != "@every 1m" {
+		t.Fatalf("jobs = %+v", jobs)
+	}
+	if err := jobs[0].Run(context.Background(), bot.JobRun{}); err != nil {
+		t.Fatal(err)
 	}
 }

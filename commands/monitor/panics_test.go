@@ -55,8 +55,8 @@ func TestDeliveryPanicIsRecovered(t *testing.T) {
 	}
 }
 
-// A panic in the silence sweep is recovered and counted under
-// monitor.reconcile, and the round still delivers.
+// A panic in the silence reconcile is recovered and counted under
+// monitor.reconcile and fails that run; delivery is not held up.
 func TestReconcilePanicIsRecovered(t *testing.T) {
 	chat := testkit.NewChat()
 	p := bot.NewPanics(prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
@@ -65,6 +65,9 @@ func TestReconcilePanicIsRecovered(t *testing.T) {
 	post(t, s.Webhook(), payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "A"}, 1, t0))
 	if err := s.st.trackSilence(ctx, groupID("C1", "g1"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	if err := s.Jobs()[0].Run(ctx, bot.JobRun{}); err == nil || !strings.Contains(err.Error(), "panic in monitor.reconcile") {
+		t.Errorf("the reconcile run = %v, want it failed by the panic", err)
 	}
 	l := newDeliveryLoop(s)
 	l.round(ctx)

@@ -9,7 +9,6 @@ package monitor
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,9 +118,6 @@ type Service struct {
 
 	// draw renders graphs; chart.LineChart but in tests.
 	draw func(chart.Options, []chart.Series) ([]byte, error)
-
-	mu            sync.Mutex
-	lastReconcile time.Time // last comparison of silences with Alertmanager
 }
 
 // New checks cfg and returns the service.
