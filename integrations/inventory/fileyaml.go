@@ -119,7 +119,8 @@ func readFields(ps *problems, m *yaml.Node, path string, a *Asset, defaults bool
 			bad(k.Line, k.Value, "unknown field%s", didYouMean(k.Value, Fields))
 		case v.Kind != yaml.ScalarNode:
 			bad(v.Line, k.Value, "must be a single value")
-		case v.Tag == "!!null":
+		case v.Tag == "!!null": // ~ clears what defaults set
+			_ = a.Set(k.Value, "")
 		default:
 			if err := a.Set(k.Value, v.Value); err != nil {
 				bad(v.Line, k.Value, "%v", err)

@@ -99,13 +99,13 @@ func TestAnsibleVarPrecedence(t *testing.T) {
 		by[a.Name] = a
 	}
 	tests := []struct{ host, got, want string }{
-		{"web01.example.com", by["web01.example.com"].Role, "web"},        // web:vars over frontend:vars
-		{"lb-a", by["lb-a"].Role, "frontend"},                             // frontend:vars
-		{"db-replica", by["db-replica"].Role, "db"},                       // a host var
-		{"db-primary", by["db-primary"].Team, "@team-db"},                 // db:vars over prod:vars
+		{"web01.example.com", by["web01.example.com"].Role, "web"},            // web:vars over frontend:vars
+		{"lb-a", by["lb-a"].Role, "frontend"},                                 // frontend:vars
+		{"db-replica", by["db-replica"].Role, "db"},                           // a host var
+		{"db-primary", by["db-primary"].Team, "@team-db"},                     // db:vars over prod:vars
 		{"web02.example.com", by["web02.example.com"].Team, "@team-platform"}, // prod:vars
-		{"web04.example.com", itoa(by["web04.example.com"].Port), "2222"},  // host:port
-		{"bastion.example.com", by["bastion.example.com"].Env, ""},        // ungrouped: no prod vars
+		{"web04.example.com", itoa(by["web04.example.com"].Port), "2222"},     // host:port
+		{"bastion.example.com", by["bastion.example.com"].Env, ""},            // ungrouped: no prod vars
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
