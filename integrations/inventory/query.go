@@ -413,3 +413,19 @@ func (x *Index) DueBetween(ctx context.Context, from, to time.Time) (due []Due, 
 	})
 	return due, past, err
 }
+
+// Values lists the values key has on some asset, sorted, for
+// suggestions ("env is one of prod, staging").
+func (x *Index) Values(ctx context.Context, key string) ([]string, error) {
+	var out []string
+	err := x.onCurrent(ctx, func(gen int64) error {
+		var c *redis.StringSliceCmd
+		if err := x.tx(ctx, gen, func(pl redis.Pipeliner) { c = pl.SMembers(ctx, x.valuesKey(gen, key)) }); err != nil {
+			return err
+		}
+		out = c.Val()
+		sort.Strings(out)
+		return nil
+	})
+	return out, err
+}

@@ -186,7 +186,7 @@ func parseTerm(p string) (Term, error) {
 	}
 	t.Value = val
 	if key == "" || val == "" {
-		return t, &SelectorError{quoteText(p) + " is not a term: it needs a key and a value; " + selectorHelp}
+		return t, &SelectorError{quoteText(p) + " is not a label selector: a term needs a key and a value; " + selectorHelp}
 	}
 	if key == "groups" {
 		t.Key = "group"
@@ -269,6 +269,10 @@ func (t Term) match(a *Asset) bool {
 	}
 	return any
 }
+
+// ValuesOf is a's values for selector key k (several for group, none
+// when it has none).
+func ValuesOf(a *Asset, k string) []string { return a.values(k) }
 
 // values are the asset's values for selector key k (several for group).
 func (a *Asset) values(k string) []string {
