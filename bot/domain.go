@@ -77,3 +77,10 @@ type Runner interface {
 type Waiter interface {
 	Wait()
 }
+
+// ReadyDetailer adds a line to /readyz's detail that never makes opsbot
+// unready (the inventory's sources: one that did not read keeps its last
+// good assets).
+type ReadyDetailer interface {
+	ReadyDetail(ctx context.Context) string
+}

@@ -8,17 +8,20 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"opsbot/bot/config"
 	"opsbot/bot/httpserver"
 	"opsbot/bot/rbac"
 	"opsbot/bot/socketmode"
 	"opsbot/commands/actions"
+	"opsbot/commands/asset"
 	"opsbot/commands/change"
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
 	"opsbot/commands/service"
+	"opsbot/integrations/inventory"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/sshexec"
 )
@@ -43,6 +46,9 @@ type Config struct {
 	Service service.Config `yaml:"service"`
 
 	Monitor monitor.Config `yaml:"monitor"`
+
+	Inventory inventory.Config `yaml:"inventory"`
+	Asset     asset.Config     `yaml:"asset"`
 }
 
 // LimitsConfig protects opsbot from floods of commands.
@@ -99,7 +105,12 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("actions", c.Actions.Validate(), false)
 	doc.AddErrors("changes", c.Changes.Validate(), false)
 	doc.AddErrors("service", c.Service.Validate(), false)
-	if len(c.Actions.Hosts) > 0 {
+	doc.AddErrors("inventory", c.Inventory.Validate(), false)
+	doc.AddErrors("asset", c.Asset.Validate(), false)
+	if p := c.Inventory.Prometheus.Targets; p != nil && *p && c.Monitor.Prometheus.URL == "" {
+		doc.Problem("inventory.prometheus.targets", "reads the targets of monitor.prometheus, which is not configured")
+	}
+	if c.sshWanted() {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
 		c.checkSSHFiles(doc)
 	}
@@ -135,6 +146,12 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	if c.Slack.Connections > 1 && len(c.Redis.Addrs) == 0 {
 		doc.Warn("slack.connections", "several connections need a shared Redis to de-duplicate envelopes")
 	}
+}
+
+// sshWanted reports whether opsbot runs anything over SSH: hosts in
+// actions.hosts, or an ssh section for the inventory's assets.
+func (c *Config) sshWanted() bool {
+	return len(c.Actions.Hosts) > 0 || c.SSH.KnownHosts != "" || c.SSH.KeyFile != "" || c.SSH.UseAgent
 }
 
 // checkSSHFiles refuses what `opsbot run` would refuse when it opens the
@@ -220,8 +237,32 @@ monitor:
   alertmanager: {url: "${ALERTMANAGER_URL:-http://127.0.0.1:9093}"}
   prometheus: {url: "${PROMETHEUS_URL:-http://127.0.0.1:9090}"}
   oncall_schedule: sre
+inventory:
+  sources:
+    - name: demo
+      assets:
+        - {name: web-1, address: 10.0.0.11, env: prod, role: web, groups: [web], team: "@team-web", oncall: sre, os: ubuntu, os_version: "24.04",
+           location: fra1, vendor: Dell, model: PowerEdge R650, serial: 8XK2Q3, purchased: "2023-04-01", warranty_end: "{{in 30 days}}",
+           end_of_life: "2029-04-01", state: in_service, criticality: high, labels: {rack: r12}}
+        - {name: web-2, address: 10.0.0.12, env: prod, role: web, groups: [web], team: "@team-web", oncall: sre, os: ubuntu, os_version: "24.04",
+           location: fra1, warranty_end: "2028-06-30", state: in_service, criticality: high}
+        - {name: web-3, address: 10.1.0.13, env: staging, role: web, groups: [web], team: "@team-web", os: ubuntu, os_version: "24.04",
+           location: ams1, state: maintenance, criticality: low}
+        - {name: db-1, address: 10.0.0.21, env: prod, role: db, groups: [db], team: "@team-db", oncall: dba, os: debian, os_version: "12",
+           location: fra1, vendor: HPE, model: ProLiant DL380, warranty_end: "2027-11-30", end_of_life: "{{in 75 days}}", state: in_service, criticality: critical}
+  prometheus: {targets: false}
+asset:
+  expiring_days: 90
 `
 
+// demoDates are the demo estate's dates that must stay near today, so
+// `asset expiring` has something to say whenever the console runs.
+var demoDates = map[string]int{"{{in 30 days}}": 30, "{{in 75 days}}": 75}
+
 func demo(loader *config.Loader) (*Config, *config.Document) {
-	return loadConfig(loader, "built-in demo settings", strings.NewReader(demoConfig), false)
+	text := demoConfig
+	for mark, days := range demoDates {
+		text = strings.ReplaceAll(text, mark, time.Now().AddDate(0, 0, days).Format("2006-01-02"))
+	}
+	return loadConfig(loader, "built-in demo settings", strings.NewReader(text), false)
 }

@@ -63,12 +63,19 @@ func (a *App) mount(name string, d any) error {
 	if x, ok := d.(bot.Waiter); ok {
 		a.waiters = append(a.waiters, named[bot.Waiter]{name, x})
 	}
+	if x, ok := d.(bot.ReadyDetailer); ok {
+		a.details = append(a.details, named[bot.ReadyDetailer]{name, x})
+	}
 	return nil
 }
 
-// serveHandlers adds the domains' HTTP handlers (webhooks) to srv.
+// serveHandlers adds the domains' HTTP handlers (webhooks) and their
+// /readyz detail lines to srv.
 func (a *App) serveHandlers(srv *httpserver.Server) {
 	for _, path := range slices.Sorted(maps.Keys(a.Handlers)) {
 		srv.Handle(path, a.Handlers[path])
+	}
+	for _, d := range a.details {
+		srv.AddDetail(d.name, d.part.ReadyDetail)
 	}
 }

@@ -326,3 +326,25 @@ func (s Status) Problems() []SourceStatus {
 	}
 	return slices.Clip(out)
 }
+
+// Owner is the team that owns host (by name or address, without case),
+// as alert cards show it.
+func (inv *Inventory) Owner(host string) (string, bool) {
+	a, ok := inv.Snapshot().ByHost(host)
+	if !ok || a.Team == "" {
+		return "", false
+	}
+	return a.Team, true
+}
+
+// Members lists the assets in group, by name; ok is false when none is.
+func (inv *Inventory) Members(group string) ([]string, bool) {
+	var out []string
+	s := inv.Snapshot()
+	for i := range s.assets {
+		if s.assets[i].InGroup(group) {
+			out = append(out, s.assets[i].Name)
+		}
+	}
+	return out, len(out) > 0
+}
