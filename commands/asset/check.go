@@ -207,12 +207,20 @@ func (c CheckResult) summaryPlain() string {
 
 // summary is the result as Slack text: its icon and facts, escaped.
 func (c CheckResult) summary() string {
-	return c.icon() + " " + blocks.EscapeCut(c.summaryPlain(), 1500)
+	return c.icon() + " " + blocks.EscapeCut(c.text(), 1500)
 }
 
 // row is one line of the results table.
 func (c CheckResult) row() string {
-	return c.icon() + " *" + blocks.EscapeCut(c.Asset, 80) + "* " + blocks.EscapeCut(c.summaryPlain(), 1500)
+	return c.icon() + " *" + blocks.EscapeCut(c.Asset, 80) + "* " + blocks.EscapeCut(c.text(), 1500)
+}
+
+// text is what is wrong first (when anything is), then the facts.
+func (c CheckResult) text() string {
+	if p := c.problems(); len(p) > 0 && c.Err == "" {
+		return strings.Join(p, ", ") + " — " + c.summaryPlain()
+	}
+	return c.summaryPlain()
 }
 
 func uptime(d time.Duration) string {

@@ -105,15 +105,11 @@ func (s *Service) card(a inventory.Asset, l *live) []slack.Block {
 func (s *Service) facts(a inventory.Asset, l *live) []string {
 	f := func(label, v string) string { return "*" + label + "*\n" + v }
 	reach := blocks.EscapeCut(or(a.Address), 200)
-	if a.Port != 0 || a.User != "" {
-		reach += " (ssh"
-		if a.User != "" {
-			reach += " " + blocks.EscapeCut(a.User, 60) + "@"
-		}
-		if a.Port != 0 {
-			reach += fmt.Sprintf(" port %d", a.Port)
-		}
-		reach += ")"
+	if a.User != "" {
+		reach += ", ssh as " + blocks.EscapeCut(a.User, 60)
+	}
+	if a.Port != 0 {
+		reach += fmt.Sprintf(", port %d", a.Port)
 	}
 	groups := "—"
 	if len(a.Groups) > 0 {
