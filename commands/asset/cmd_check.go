@@ -10,8 +10,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"opsbot/bot"
-	"opsbot/bot/suggest"
 	"opsbot/bot/blocks"
+	"opsbot/bot/suggest"
 	"opsbot/commands/actions"
 	"opsbot/commands/runner"
 	"opsbot/integrations/inventory"
@@ -61,7 +61,7 @@ func (s *Service) selectAll(ctx context.Context, text string) ([]inventory.Asset
 // noMatch says a selector picked nothing and suggests near names.
 func (s *Service) noMatch(ctx context.Context, sel inventory.Selector) error {
 	if len(sel.Terms) == 1 && sel.Terms[0].Op == inventory.OpWord {
-		return s.unknown(ctx, sel.Terms[0].Value)
+		return s.unknown(ctx, sel.Terms[0].Value, true)
 	}
 	msg := "no asset matches " + blocks.Inline(blocks.PlainCut(sel.Text, 100))
 	for _, t := range sel.Terms {

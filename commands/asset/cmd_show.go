@@ -39,7 +39,7 @@ func (s *Service) find(ctx context.Context, name string) (inventory.Asset, error
 	name = blocks.Unescape(strings.TrimSpace(name))
 	a, err := s.index.Get(ctx, name)
 	if errors.Is(err, inventory.ErrNotFound) {
-		return a, s.unknown(ctx, name)
+		return a, s.unknown(ctx, name, false)
 	}
 	if err != nil {
 		return a, notLoaded(err)
@@ -48,14 +48,19 @@ func (s *Service) find(ctx context.Context, name string) (inventory.Asset, error
 }
 
 // unknown is the error for an asset that does not exist, with the names
-// it is close to.
-func (s *Service) unknown(ctx context.Context, name string) error {
+// (and, for a selector, the groups) it is close to.
+func (s *Service) unknown(ctx context.Context, name string, selector bool) error {
 	msg := "there is no asset " + blocks.Inline(blocks.PlainCut(name, 60))
+	if selector {
+		msg = "there is no asset or group " + blocks.Inline(blocks.PlainCut(name, 60))
+	}
 	names, groups, err := s.index.Names(ctx)
 	if err != nil {
 		return notLoaded(err)
 	}
-	if slices.Contains(groups, name) {
+	if selector {
+		names = append(names, groups...)
+	} else if slices.Contains(groups, name) {
 		return bot.Errorf(bot.CodeNotFound, "%s; %s is a group: `asset list %s` lists it", msg, blocks.Inline(name), blocks.Escape(name))
 	}
 	if near := suggest.Near(name, names, 2, 5); len(near) > 0 {

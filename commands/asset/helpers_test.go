@@ -197,3 +197,36 @@ func blockText(b slack.Block) string {
 	}
 	return buf.String()
 }
+
+// mrkdwn is every mrkdwn text in blocks, where Slack reads markup (plain
+// text, such as headers and button labels, it shows as written).
+func mrkdwn(bs []slack.Block) string {
+	raw, err := json.Marshal(bs)
+	if err != nil {
+		panic(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic(err)
+	}
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "mrkdwn" {
+				t, _ := x["text"].(string)
+				b.WriteString(t + "\n")
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}

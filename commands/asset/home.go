@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -163,7 +162,8 @@ func (s *Service) teamAssets(ctx context.Context, teams []string) ([]inventory.A
 			if !want[normTeam(v)] || len(out) >= maxHomeAssets {
 				continue
 			}
-			res, err := s.index.Select(ctx, inventory.Query{Selector: inventory.MustParseSelector(key + "=" + strconv.Quote(v)), Limit: maxHomeAssets})
+			sel := inventory.Selector{Text: key + "=" + v, Terms: []inventory.Term{{Key: key, Op: inventory.OpEqual, Value: v}}}
+			res, err := s.index.Select(ctx, inventory.Query{Selector: sel, Limit: maxHomeAssets})
 			if err != nil {
 				return nil, err
 			}

@@ -25,7 +25,9 @@ func liveDeps(prom *fakeProm) envOpt {
 			{ID: "CHG-12", Title: "restart unit=nginx on web-1 (1 host)", State: "requested", Requester: "U2BOB", Created: t0.Add(-30 * time.Minute)},
 			{ID: "CHG-9", Title: "restart unit=app on web (3 hosts)", State: "succeeded", Requester: "U1ALICE", Created: t0.Add(-48 * time.Hour)},
 		}
-		d.OnCall = func(_ context.Context, schedule string) (string, error) { return map[string]string{"sre": "U1ALICE"}[schedule], nil }
+		d.OnCall = func(_ context.Context, schedule string) (string, error) {
+			return map[string]string{"sre": "U1ALICE"}[schedule], nil
+		}
 		d.IncidentForm = func(context.Context, *bot.Request, string) (*bot.Reply, error) { return &bot.Reply{Text: "form"}, nil }
 		d.ChangeForm = func(context.Context, *bot.Request, string) (*bot.Reply, error) { return &bot.Reply{Text: "form"}, nil }
 	}
