@@ -71,7 +71,9 @@ func TestHostileInputIsAcceptedAndInert(t *testing.T) {
 		d.OnCall = func(context.Context, string) (string, error) { return h, nil }
 		d.IncidentForm = func(context.Context, *bot.Request, string) (*bot.Reply, error) { return nil, nil }
 		d.ChangeForm = d.IncidentForm
-		d.TeamsOf = func(context.Context, string) ([]string, error) { return []string{testkit.Hostile(inventory.MaxValueLen)}, nil }
+		d.TeamsOf = func(context.Context, string) ([]string, error) {
+			return []string{testkit.Hostile(inventory.MaxValueLen)}, nil
+		}
 	})
 	var checks []CheckResult
 	for i := range 500 {
