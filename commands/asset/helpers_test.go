@@ -230,3 +230,6 @@ func mrkdwn(bs []slack.Block) string {
 	walk(v)
 	return b.String()
 }
+
+// redisOf is the test's Redis client, for an inventory built in an option.
+func redisOf(d *Deps) redis.UniversalClient { return d.Store.Client() }
