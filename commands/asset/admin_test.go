@@ -138,7 +138,9 @@ func TestHomeShowsTeamTrouble(t *testing.T) {
 	prom := &fakeProm{samples: []promapi.Sample{sample("down", 0, "instance", "10.0.0.12:9100"), sample("alert", 1, "instance", "db-1:9100", "alertname", "ReplicaLag")}}
 	e := newEnv(t, sampleEstate(), func(d *Deps, _ *Config) {
 		d.Prometheus = prom
-		d.TeamsOf = func(_ context.Context, user string) ([]string, error) { return map[string][]string{"U1": {"sre"}}[user], nil }
+		d.TeamsOf = func(_ context.Context, user string) ([]string, error) {
+			return map[string][]string{"U1": {"sre"}}[user], nil
+		}
 	})
 	blocks, err := e.svc.HomeSection(context.Background(), "U1")
 	if err != nil {

@@ -3,6 +3,7 @@ package asset
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -64,6 +65,15 @@ func (s *Service) noMatch(ctx context.Context, sel inventory.Selector) error {
 		return s.unknown(ctx, sel.Terms[0].Value, true)
 	}
 	msg := "no asset matches " + blocks.Inline(blocks.PlainCut(sel.Text, 100))
+	var words []string
+	for _, t := range sel.Terms {
+		if t.Op == inventory.OpWord {
+			words = append(words, regexp.QuoteMeta(t.Value))
+		}
+	}
+	if len(words) > 1 {
+		msg += "; every term must hold, so to pick several by name write " + blocks.Inline(`name=~"`+strings.Join(words, "|")+`"`)
+	}
 	for _, t := range sel.Terms {
 		if t.Op != inventory.OpEqual {
 			continue

@@ -55,6 +55,7 @@ func TestListNoMatch(t *testing.T) {
 		{`asset list name=~"(web"`, "is not a regular expression"},
 		{"asset list warranty_end=2027-01-01", "use asset expiring"},
 		{"asset list 3", "there are 1 pages"},
+		{"asset list web-1,db-1", "every term must hold, so to pick several by name write `name=~\"web-1|db-1\"`"},
 	}
 	for _, tt := range tests {
 		_, err := e.try(tt.in)
