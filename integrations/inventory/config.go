@@ -197,8 +197,9 @@ func inlineAssets(path string, list []AssetConfig) ([]Asset, []error) {
 		set("state", ac.State)
 		set("criticality", ac.Criticality)
 		switch {
-		case a.Name == "":
+		case ac.Name == "":
 			errs = append(errs, fmt.Errorf("%s.name: required", p))
+		case a.Name == "": // said above why the name is no name
 		case seen[a.Name]:
 			errs = append(errs, fmt.Errorf("%s.name: %s is listed twice", p, a.Name))
 		}
