@@ -259,9 +259,20 @@ func (x *Index) algebra(ctx context.Context, gen int64, terms []term, q Query, v
 		_, _ = rand.Read(b[:])
 		return x.gkey(gen, "tmp", hex.EncodeToString(b[:]))
 	}
+	// A single-valued key the selector fixes (role=web) needs no counting.
+	fixed := map[string]string{}
+	for _, t := range q.Selector.Terms {
+		if t.Op == OpEqual && t.Key != "group" && t.Key != "name" {
+			fixed[t.Key] = t.Value
+		}
+	}
 	var membersCmd *redis.StringSliceCmd
 	var cardCmd *redis.IntCmd
 	countCmds := map[string]map[string]*redis.IntCmd{}
+	needCounts := false
+	for _, k := range q.CountBy {
+		needCounts = needCounts || fixed[k] == ""
+	}
 	err := x.tx(ctx, gen, func(pl redis.Pipeliner) {
 		var temps []string
 		setOf := func(t term) string {
@@ -284,45 +295,64 @@ func (x *Index) algebra(ctx context.Context, gen int64, terms []term, q Query, v
 				return k
 			}
 		}
-		pos, neg := []string{all}, []string(nil)
+		var pos, neg []string
+		literal := false
 		for _, t := range terms {
-			if t.negative {
-				if t.isLit && len(t.literal) == 0 || !t.isLit && len(t.keys) == 0 {
-					continue // excludes nothing
-				}
+			switch {
+			case t.negative && (t.isLit && len(t.literal) == 0 || !t.isLit && len(t.keys) == 0):
+				// excludes nothing
+			case t.negative:
 				neg = append(neg, setOf(t))
-			} else {
+			default:
+				literal = literal || t.isLit
 				pos = append(pos, setOf(t))
 			}
 		}
-		res := all
-		if len(pos) > 1 || len(neg) > 0 {
-			res = tmp()
+		// Every name is in every index set; all is needed only to start
+		// from (no positive term) or to drop names a literal term made up.
+		if len(pos) == 0 || literal {
+			pos = append([]string{all}, pos...)
+		}
+		switch {
+		case len(pos) == 1 && len(neg) == 0:
+			res := pos[0]
+			cardCmd, membersCmd = pl.SCard(ctx, res), pl.SMembers(ctx, res)
+			x.countIn(ctx, pl, gen, res, q, fixed, vals, countCmds)
+		case len(neg) == 0 && !needCounts:
+			// The cheapest: intersect and read at once, nothing stored.
+			membersCmd = pl.SInter(ctx, pos...)
+		default:
+			res := tmp()
 			temps = append(temps, res)
 			pl.SInterStore(ctx, res, pos...)
 			if len(neg) > 0 {
 				pl.SDiffStore(ctx, res, append([]string{res}, neg...)...)
 			}
-		}
-		cardCmd = pl.SCard(ctx, res)
-		membersCmd = pl.SMembers(ctx, res)
-		for _, k := range q.CountBy {
-			countCmds[k] = map[string]*redis.IntCmd{}
-			for _, v := range vals[k].Val() {
-				countCmds[k][v] = pl.SInterCard(ctx, 0, res, x.gkey(gen, "i", indexKey(k), v))
-			}
+			cardCmd, membersCmd = pl.SCard(ctx, res), pl.SMembers(ctx, res)
+			x.countIn(ctx, pl, gen, res, q, fixed, vals, countCmds)
 		}
 		if len(temps) > 0 {
-			pl.Del(ctx, temps...)
+			pl.Unlink(ctx, temps...)
 		}
 	})
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	total := int(cardCmd.Val())
+	total := len(membersCmd.Val())
+	if cardCmd != nil {
+		total = int(cardCmd.Val())
+	}
 	counts := map[string]map[string]int{}
-	for k, byVal := range countCmds {
+	for _, k := range q.CountBy {
+		byVal := countCmds[k]
 		m := map[string]int{}
+		if v := fixed[k]; v != "" {
+			if total > 0 {
+				m[v] = total
+			}
+			counts[k] = m
+			continue
+		}
 		sum := 0
 		for v, c := range byVal {
 			if n := int(c.Val()); n > 0 {
@@ -336,6 +366,21 @@ func (x *Index) algebra(ctx context.Context, gen int64, terms []term, q Query, v
 		counts[k] = m
 	}
 	return membersCmd.Val(), total, counts, nil
+}
+
+// countIn queues the counts of the matches in res per value of each
+// CountBy key the selector does not fix.
+func (x *Index) countIn(ctx context.Context, pl redis.Pipeliner, gen int64, res string, q Query, fixed map[string]string,
+	vals map[string]*redis.StringSliceCmd, cmds map[string]map[string]*redis.IntCmd) {
+	for _, k := range q.CountBy {
+		cmds[k] = map[string]*redis.IntCmd{}
+		if fixed[k] != "" {
+			continue // every match has the value the selector asks for
+		}
+		for _, v := range vals[k].Val() {
+			cmds[k][v] = pl.SInterCard(ctx, 0, res, x.gkey(gen, "i", indexKey(k), v))
+		}
+	}
 }
 
 // valuesKey is the set of key k's values; for name, the set of names.
