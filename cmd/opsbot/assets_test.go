@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slack-go/slack"
+
 	"opsbot/bot"
 	"opsbot/bot/config"
 	"opsbot/internal/testkit"
@@ -75,6 +77,23 @@ func TestAssetsJoinTheOtherDomains(t *testing.T) {
 	}
 	if h := allBlockText(do("asset history web-2")); !strings.Contains(h, "CHG-1") || strings.Contains(h, "INC-1") {
 		t.Errorf("web-2's history:\n%s", h)
+	}
+	// The card's buttons open the desks' forms, filled in for the asset.
+	for id, field := range map[string]string{"asset.incident": "services", "asset.change": "target"} {
+		r, err := a.Router.Dispatch(ctx, &bot.Request{UserID: ConsoleUser, Channel: "C0OPS", Trigger: bot.TriggerAction, Action: &bot.Action{ID: id, Value: "web-1"}})
+		if err != nil || r.View == nil {
+			t.Fatalf("%s: %v %v", id, r, err)
+		}
+		filled := false
+		for _, b := range r.View.Blocks.BlockSet {
+			if in, ok := b.(*slack.InputBlock); ok && in.BlockID == field {
+				el, _ := in.Element.(*slack.PlainTextInputBlockElement)
+				filled = el != nil && el.InitialValue == "web-1"
+			}
+		}
+		if !filled {
+			t.Errorf("%s: the form's %s is not web-1", id, field)
+		}
 	}
 	if owner, ok := a.Inventory.Owner("10.0.0.21"); !ok || owner != "@team-db" {
 		t.Errorf("owner of db-1's address = %q %v", owner, ok)
