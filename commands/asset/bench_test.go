@@ -89,4 +89,3 @@ func BenchmarkShow100k(b *testing.B) {
 func BenchmarkList100k(b *testing.B) {
 	benchCommand(b, benchEnv(b, 100_000), "asset list role=web,env=prod")
 }
-
