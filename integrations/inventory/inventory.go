@@ -78,10 +78,15 @@ type Inventory struct {
 
 	snap atomic.Pointer[Snapshot]
 
-	mu         sync.Mutex // one reload at a time; guards what follows
-	good       map[string][]Asset
+	// reloading lets one reload run at a time; it guards good and
+	// promGood, which only a reload reads and writes.
+	reloading sync.Mutex
+	good      map[string][]Asset
+	promGood  []Target
+	// mu guards what follows, held only briefly, so Status (and /readyz)
+	// never waits for a reload.
+	mu         sync.Mutex
 	status     map[string]SourceStatus
-	promGood   []Target
 	promOK     bool
 	promStatus SourceStatus
 	pubGen     int64
@@ -153,14 +158,18 @@ func (inv *Inventory) ReloadFiles(ctx context.Context) error { return inv.reload
 func (inv *Inventory) ReloadTargets(ctx context.Context) error { return inv.reload(ctx, false, true) }
 
 func (inv *Inventory) reload(ctx context.Context, files, prom bool) error {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
+	inv.reloading.Lock()
+	defer inv.reloading.Unlock()
 	var errs []error
 	if files {
-		inv.prints = inv.fingerprints()
-		if v, err := inv.index.Imported().Version(ctx); err == nil {
-			inv.importVer = v
+		prints := inv.fingerprints()
+		ver, verErr := inv.index.Imported().Version(ctx)
+		inv.mu.Lock()
+		inv.prints = prints
+		if verErr == nil {
+			inv.importVer = ver
 		}
+		inv.mu.Unlock()
 		for _, s := range inv.sources {
 			if err := inv.loadSource(ctx, s); err != nil {
 				errs = append(errs, fmt.Errorf("source %s: %w", s.Name(), err))
@@ -177,16 +186,21 @@ func (inv *Inventory) reload(ctx context.Context, files, prom bool) error {
 		parts = append(parts, loaded{source: s.Name(), assets: inv.good[s.Name()]})
 	}
 	assets, conflicts := merge(parts)
-	if inv.promOK {
+	inv.mu.Lock()
+	promOK := inv.promOK
+	inv.mu.Unlock()
+	if promOK {
 		assets = complete(assets, inv.promGood, inv.cfg.Prometheus.HostLabel, inv.cfg.Prometheus.Jobs)
 	}
 	snap := newSnapshot(assets, conflicts)
-	inv.snap.Store(snap)
-	if len(conflicts) > 0 {
+	prev := inv.snap.Swap(snap)
+	if len(conflicts) > 0 && fmt.Sprint(conflicts) != fmt.Sprint(prev.conflicts) { // said once, not at every reload
 		inv.log.Info("inventory: names listed by several sources; the first in precedence is used", "conflicts", len(conflicts),
 			"first", conflicts[0].Name, "winner", conflicts[0].Winner, "losers", conflicts[0].Losers)
 	}
 	gen, changed, err := inv.index.Publish(ctx, Publication{Assets: assets, Digest: snap.Digest()})
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	inv.pubErr = err
 	if err != nil {
 		inv.log.Warn("inventory: publishing to Redis failed; retrying at the next check", "err", err)
@@ -202,9 +216,12 @@ func (inv *Inventory) reload(ctx context.Context, files, prom bool) error {
 }
 
 func (inv *Inventory) loadSource(ctx context.Context, s Source) error {
-	st := inv.status[s.Name()]
-	st.Name, st.Kind, st.Tried = s.Name(), s.Kind(), inv.now()
+	tried := inv.now()
 	assets, err := s.Load(ctx)
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	st := inv.status[s.Name()]
+	st.Name, st.Kind, st.Tried = s.Name(), s.Kind(), tried
 	if err != nil {
 		st.Err = err
 		inv.status[s.Name()] = st
@@ -218,9 +235,12 @@ func (inv *Inventory) loadSource(ctx context.Context, s Source) error {
 }
 
 func (inv *Inventory) loadTargets(ctx context.Context) error {
-	st := &inv.promStatus
-	st.Tried = inv.now()
+	tried := inv.now()
 	ts, err := inv.targets.ScrapeTargets(ctx)
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	st := &inv.promStatus
+	st.Tried = tried
 	if err != nil {
 		st.Err = err
 		inv.log.Warn("inventory: Prometheus targets not read; the last ones stay", "err", err)
@@ -249,17 +269,18 @@ func (inv *Inventory) fingerprints() map[string]string {
 // due reports whether a file reload is due: a watched file changed, an
 // import was made (on any replica), or the last publication failed.
 func (inv *Inventory) due(ctx context.Context) bool {
+	prints := inv.fingerprints()
+	v, err := inv.index.Imported().Version(ctx)
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if inv.pubErr != nil {
 		return true
 	}
-	for name, fp := range inv.fingerprints() {
+	for name, fp := range prints {
 		if inv.prints[name] != fp {
 			return true
 		}
 	}
-	v, err := inv.index.Imported().Version(ctx)
 	return err == nil && v != inv.importVer
 }
 
