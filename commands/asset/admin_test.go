@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"opsbot/bot"
 	"opsbot/integrations/inventory"
 	promapi "opsbot/integrations/prometheus"
@@ -73,9 +75,10 @@ func (f *flaky) Load(context.Context) ([]inventory.Asset, error) {
 // TestSourcesShowsProblemsAndConflicts: asset sources lists every source
 // in precedence order, a broken one with its file, line and field and the
 // last good assets in use, and the names several sources list; /readyz's
-// detail says the same in a line.
+// detail says the same in a line, and the gauges count it.
 func TestSourcesShowsProblemsAndConflicts(t *testing.T) {
 	f := &flaky{}
+	reg := prometheus.NewRegistry()
 	e := newEnv(t, nil, func(d *Deps, _ *Config) {
 		index := inventory.NewIndex(redisOf(d), "opsbot")
 		inv, err := inventory.New(inventory.Config{}, inventory.Options{Index: index,
@@ -88,8 +91,13 @@ func TestSourcesShowsProblemsAndConflicts(t *testing.T) {
 		}
 		f.broken = true
 		_ = inv.Reload(context.Background())
-		d.Inventory = inv
+		d.Inventory, d.Metrics = inv, reg
 	})
+	for name, want := range map[string]float64{"opsbot_inventory_assets": 6, "opsbot_inventory_sources_failing": 1} {
+		if got := gauge(t, reg, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
 	text := mrkdwn(e.do("asset sources").Blocks)
 	for _, want := range []string{
 		"*6 assets from 2 sources*",
@@ -106,6 +114,21 @@ func TestSourcesShowsProblemsAndConflicts(t *testing.T) {
 	if d := e.svc.ReadyDetail(context.Background()); !strings.Contains(d, "6 assets from 2 sources; last good kept for: ansible (/etc/ansible/hosts:12:") {
 		t.Errorf("ready detail = %q", d)
 	}
+}
+
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
 
 // TestHistoryNewestFirst: changes, incidents and checks that touched the
