@@ -191,3 +191,10 @@ func (r SummaryRequest) Labels() map[string]string {
 	}
 	return out
 }
+
+// ReadyDetailer adds a line to /readyz's detail that never makes opsbot
+// unready (the inventory's sources: one that did not read keeps its last
+// good assets).
+type ReadyDetailer interface {
+	ReadyDetail(ctx context.Context) string
+}

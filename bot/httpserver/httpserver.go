@@ -43,19 +43,23 @@ type Check func(ctx context.Context) error
 
 // Server is the HTTP server.
 type Server struct {
-	mux    *http.ServeMux
-	srv    *http.Server
-	log    *slog.Logger
-	mu     sync.Mutex
-	checks map[string]Check
+	mux     *http.ServeMux
+	srv     *http.Server
+	log     *slog.Logger
+	mu      sync.Mutex
+	checks  map[string]Check
+	details map[string]Detail
 }
+
+// Detail is a line /readyz shows that does not decide readiness.
+type Detail func(ctx context.Context) string
 
 // New returns a server with /healthz, /readyz and /metrics from gatherer.
 func New(cfg Config, gatherer prometheus.Gatherer, log *slog.Logger) *Server {
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
-	s := &Server{mux: http.NewServeMux(), log: log, checks: map[string]Check{}}
+	s := &Server{mux: http.NewServeMux(), log: log, checks: map[string]Check{}, details: map[string]Detail{}}
 	s.srv = &http.Server{Addr: cfg.Listen, Handler: s.mux, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -69,6 +73,13 @@ func (s *Server) AddCheck(name string, check Check) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.checks[name] = check
+}
+
+// AddDetail makes /readyz show detail's line under name, whatever it says.
+func (s *Server) AddDetail(name string, detail Detail) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.details[name] = detail
 }
 
 // Handle mounts a handler, such as a webhook receiver.
@@ -86,8 +97,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		names = append(names, n)
 	}
 	checks := s.checks
+	var details []string
+	for n := range s.details {
+		details = append(details, n)
+	}
+	detailFns := s.details
 	s.mu.Unlock()
 	sort.Strings(names)
+	sort.Strings(details)
 	var b strings.Builder
 	ok := true
 	for _, n := range names {
@@ -97,6 +114,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		} else {
 			fmt.Fprintf(&b, "%s: ok\n", n)
 		}
+	}
+	for _, n := range details {
+		fmt.Fprintf(&b, "%s: %s\n", n, detailFns[n](ctx))
 	}
 	if !ok {
 		w.WriteHeader(http.StatusServiceUnavailable)

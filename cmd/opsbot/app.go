@@ -28,6 +28,8 @@ import (
 	"opsbot/commands/monitor"
 	"opsbot/commands/oncall"
 	"opsbot/commands/services"
+	"opsbot/integrations/inventory"
+	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/redisstore"
 	"opsbot/jobs/loop"
 	"opsbot/jobs/scheduler"
@@ -69,6 +71,7 @@ type App struct {
 	starters []bot.Starter
 	runners  []named[bot.Runner]
 	waiters  []named[bot.Waiter]
+	details  []named[bot.ReadyDetailer]
 	// closers release what the domains opened (SSH connections).
 	closers []func() error
 
@@ -76,6 +79,10 @@ type App struct {
 	Oncall    *oncall.Service
 	Incidents *incident.Service
 	Catalogue *actions.Catalogue
+	// Inventory names every target (actions.hosts is one of its sources).
+	Inventory *inventory.Inventory
+	// prom is the one Prometheus client, nil without monitor.prometheus.
+	prom *promapi.Client
 	// runner runs the catalogue's actions (SSH, or noSSH without hosts).
 	runner  actions.Runner
 	Monitor *monitor.Service

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"opsbot/bot/config"
 	"opsbot/bot/httpserver"
 	"opsbot/bot/rbac"
 	"opsbot/bot/socketmode"
 	"opsbot/commands/actions"
+	"opsbot/commands/asset"
 	"opsbot/commands/change"
 	"opsbot/commands/incident"
 	"opsbot/commands/monitor"
@@ -22,6 +24,7 @@ import (
 	"opsbot/commands/runbook"
 	"opsbot/commands/services"
 	"opsbot/commands/summary"
+	"opsbot/integrations/inventory"
 	"opsbot/integrations/redisstore"
 	"opsbot/integrations/sshexec"
 	"opsbot/jobs/scheduler"
@@ -47,6 +50,9 @@ type Config struct {
 	Service services.Config `yaml:"service"`
 
 	Monitor monitor.Config `yaml:"monitor"`
+
+	Inventory inventory.Config `yaml:"inventory"`
+	Asset     asset.Config     `yaml:"asset"`
 
 	// Runbooks are routine work on a schedule; Summaries the health
 	// summaries posted on theirs.
@@ -114,7 +120,12 @@ func (c *Config) validate(doc *config.Document, forSlack bool) {
 	doc.AddErrors("jobs", c.Jobs.Validate(), false)
 	doc.AddErrors("summaries", c.Summaries.Validate(), false)
 	c.validateRunbooks(doc)
-	if len(c.Actions.Hosts) > 0 {
+	doc.AddErrors("inventory", c.Inventory.Validate(), false)
+	doc.AddErrors("asset", c.Asset.Validate(), false)
+	if p := c.Inventory.Prometheus.Targets; p != nil && *p && c.Monitor.Prometheus.URL == "" {
+		doc.Problem("inventory.prometheus.targets", "reads the targets of monitor.prometheus, which is not configured")
+	}
+	if c.sshWanted() {
 		doc.AddErrors("ssh", sshErrors(c.SSH.Validate()), false)
 		c.checkSSHFiles(doc)
 	}
@@ -170,6 +181,12 @@ func (c *Config) validateRunbooks(doc *config.Document) {
 			doc.Problem(fmt.Sprintf("runbooks[%d].name", i), "%q is the name of another job; choose another", rb.Name)
 		}
 	}
+}
+
+// sshWanted reports whether opsbot runs anything over SSH: hosts in
+// actions.hosts, or an ssh section for the inventory's assets.
+func (c *Config) sshWanted() bool {
+	return len(c.Actions.Hosts) > 0 || c.SSH.KnownHosts != "" || c.SSH.KeyFile != "" || c.SSH.UseAgent
 }
 
 // checkSSHFiles refuses what `opsbot run` would refuse when it opens the
@@ -257,8 +274,32 @@ monitor:
   oncall_schedule: sre
 summaries:
   - {schedule: "0 8 * * *", zone: Europe/Berlin, channel: C0OPS}
+inventory:
+  sources:
+    - name: demo
+      assets:
+        - {name: web-1, address: 10.0.0.11, env: prod, role: web, groups: [web], team: "@team-web", oncall: sre, os: ubuntu, os_version: "24.04",
+           location: fra1, vendor: Dell, model: PowerEdge R650, serial: 8XK2Q3, purchased: "2023-04-01", warranty_end: "{{in 30 days}}",
+           end_of_life: "2029-04-01", state: in_service, criticality: high, labels: {rack: r12}}
+        - {name: web-2, address: 10.0.0.12, env: prod, role: web, groups: [web], team: "@team-web", oncall: sre, os: ubuntu, os_version: "24.04",
+           location: fra1, warranty_end: "2028-06-30", state: in_service, criticality: high}
+        - {name: web-3, address: 10.1.0.13, env: staging, role: web, groups: [web], team: "@team-web", os: ubuntu, os_version: "24.04",
+           location: ams1, state: maintenance, criticality: low}
+        - {name: db-1, address: 10.0.0.21, env: prod, role: db, groups: [db], team: "@team-db", oncall: dba, os: debian, os_version: "12",
+           location: fra1, vendor: HPE, model: ProLiant DL380, warranty_end: "2027-11-30", end_of_life: "{{in 75 days}}", state: in_service, criticality: critical}
+  prometheus: {targets: false}
+asset:
+  expiring_days: 90
 `
 
+// demoDates are the demo estate's dates that must stay near today, so
+// `asset expiring` has something to say whenever the console runs.
+var demoDates = map[string]int{"{{in 30 days}}": 30, "{{in 75 days}}": 75}
+
 func demo(loader *config.Loader) (*Config, *config.Document) {
-	return loadConfig(loader, "built-in demo settings", strings.NewReader(demoConfig), false)
+	text := demoConfig
+	for mark, days := range demoDates {
+		text = strings.ReplaceAll(text, mark, time.Now().AddDate(0, 0, days).Format("2006-01-02"))
+	}
+	return loadConfig(loader, "built-in demo settings", strings.NewReader(text), false)
 }

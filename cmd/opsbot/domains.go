@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"opsbot/commands/actions"
+	"opsbot/commands/asset"
 	"opsbot/commands/change"
 	"opsbot/commands/incident"
 	"opsbot/commands/jobs"
@@ -16,6 +20,7 @@ import (
 	"opsbot/commands/runbook"
 	"opsbot/commands/services"
 	"opsbot/commands/summary"
+	"opsbot/integrations/inventory"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/integrations/sshexec"
 )
@@ -32,9 +37,10 @@ type domain struct {
 // A domain may use those above it: incidents page through on-call; alerts
 // name hosts' owners from the catalogue and open incidents; changes run on
 // the catalogue's hosts and silence their alerts through the monitor;
-// service restarts may need a change request; runbooks run on the
-// catalogue's hosts, file change requests and open incidents; the summary
-// shows a section of each domain above it.
+// service restarts may need a change request; assets show what the
+// others know about each asset; runbooks run on the catalogue's hosts,
+// file change requests and open incidents; the summary shows a section of
+// each domain above it.
 func (a *App) mountList() []domain {
 	return []domain{
 		{"oncall", a.buildOncall},
@@ -43,6 +49,7 @@ func (a *App) mountList() []domain {
 		{"monitor", a.buildMonitor},
 		{"change", a.buildChanges},
 		{"service", a.buildService},
+		{"asset", a.buildAssets},
 		{"runbook", a.buildRunbooks},
 		{"summary", a.buildSummary}, // after every domain whose section it shows
 		{"jobs", a.buildJobs},       // last: it lists every job the others offer
@@ -98,7 +105,13 @@ func (a *App) buildCatalogue(Surface) (any, error) {
 		return nil, err
 	}
 	a.Catalogue, a.runner = cat, noSSH{}
-	if len(cat.Hosts()) > 0 {
+	if err := a.buildInventory(cat); err != nil {
+		return nil, err
+	}
+	// Every target is named through the inventory, actions.hosts among
+	// its sources.
+	cat.UseInventory(a.Inventory.Index())
+	if a.Config.sshWanted() {
 		ex, err := sshexec.New(a.Config.SSH, sshexec.WithLogger(a.Log))
 		if err != nil {
 			return nil, fmt.Errorf("ssh: %w", err)
@@ -120,16 +133,17 @@ func (a *App) buildMonitor(surf Surface) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	prom, err := promapi.New(cfg.Prometheus)
+	prom, err := a.promClient()
 	if err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, prom.Close)
-	d := monitor.Deps{Store: a.Store, Chat: surf.Chat, Alertmanager: am, Prometheus: prom, Incidents: a.Incidents,
-		Audit: a.Audit, Metrics: a.Registry, Log: a.Log, Panics: a.Panics}
-	if len(a.Catalogue.Hosts()) > 0 {
-		d.HostGroups, d.Hosts = a.Catalogue, a.Catalogue
+	if prom == nil {
+		_, err := promapi.New(cfg.Prometheus) // says what is missing
+		return nil, err
 	}
+	// Alert cards name the owners the inventory knows; status expands its groups.
+	d := monitor.Deps{Store: a.Store, Chat: surf.Chat, Alertmanager: am, Prometheus: prom, Incidents: a.Incidents,
+		Audit: a.Audit, Metrics: a.Registry, Log: a.Log, Panics: a.Panics, HostGroups: a.Inventory, Hosts: a.Inventory}
 	if b, ok := surf.Chat.(monitor.Backlogger); ok {
 		d.Backlog = b // storms fold into digests instead of queueing
 	}
@@ -200,6 +214,65 @@ func (a *App) buildJobs(Surface) (any, error) {
 	return jobs.New(jobs.Deps{Scheduler: a.Scheduler})
 }
 
+// buildInventory builds the inventory: the configured sources, then what
+// admins import with `asset import`, then actions.hosts; and Prometheus'
+// targets when monitor.prometheus is there (or inventory.prometheus says).
+func (a *App) buildInventory(cat *actions.Catalogue) error {
+	index := inventory.NewIndex(a.Store.Client(), a.Store.Prefix())
+	opts := inventory.Options{Index: index, Extra: []inventory.Source{index.Imported(), cat.Source()}, Log: a.Log.With("domain", "inventory")}
+	cfg := a.Config.Inventory
+	if on := cfg.Prometheus.Targets; on == nil && a.Config.Monitor.Prometheus.URL != "" || on != nil && *on {
+		prom, err := a.promClient()
+		if err != nil {
+			return fmt.Errorf("inventory: %w", err)
+		}
+		opts.Targets = promTargets{prom}
+	}
+	inv, err := inventory.New(cfg, opts)
+	if err != nil {
+		return err
+	}
+	a.Inventory = inv
+	return nil
+}
+
+// buildAssets builds the asset commands on the inventory, with what the
+// other domains know about each asset; SIGHUP reloads the inventory.
+func (a *App) buildAssets(surf Surface) (any, error) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	a.closers = append(a.closers, func() error { signal.Stop(hup); return nil })
+	d := asset.Deps{Inventory: a.Inventory, Store: a.Store, Chat: surf.Chat, Exec: a.runner, Audit: a.Audit,
+		NodeJob: a.Config.Monitor.NodeJob, Incidents: incidentRefs{a.Incidents}, Changes: changeRefs{a.Changes},
+		IncidentForm: a.Incidents.NewIncidentForm, ChangeForm: a.Changes.NewChangeForm,
+		OnCall: func(ctx context.Context, schedule string) (string, error) {
+			oc, err := a.Oncall.WhoIsOnCall(ctx, schedule, time.Now())
+			return oc.Now.User, err
+		},
+		TeamsOf: teamsOf(a.Config.Oncall), Reload: hup, Clock: time.Now, Metrics: a.Registry, Log: a.Log, Panics: a.Panics}
+	if prom, err := a.promClient(); err != nil {
+		return nil, err
+	} else if prom != nil {
+		d.Prometheus = prom
+	}
+	return asset.New(a.Config.Asset, d)
+}
+
+// promClient is the one Prometheus client (monitor, the inventory's
+// targets, asset cards), made on first use; nil without monitor.prometheus.
+func (a *App) promClient() (*promapi.Client, error) {
+	if a.prom != nil || a.Config.Monitor.Prometheus.URL == "" {
+		return a.prom, nil
+	}
+	prom, err := promapi.New(a.Config.Monitor.Prometheus)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, prom.Close)
+	a.prom = prom
+	return prom, nil
+}
+
 // noSSH stands in for the executor when no hosts are configured, so the
 // commands answer with what to set up instead of failing obscurely.
 type noSSH struct{}
@@ -208,7 +281,7 @@ func (noSSH) RunMany(_ context.Context, targets []sshexec.Target, _ sshexec.Comm
 	res := sshexec.FanoutResult{Failed: len(targets)}
 	for _, t := range targets {
 		res.Results = append(res.Results, sshexec.Result{Target: t,
-			Err: errors.New("SSH is not set up: configure ssh (known_hosts, key_file) and actions.hosts")})
+			Err: errors.New("SSH is not set up: configure ssh (known_hosts, key_file)")})
 	}
 	return res
 }

@@ -81,6 +81,9 @@ func (a *App) mount(name string, d any) error {
 	if x, ok := d.(bot.Waiter); ok {
 		a.waiters = append(a.waiters, named[bot.Waiter]{name, x})
 	}
+	if x, ok := d.(bot.ReadyDetailer); ok {
+		a.details = append(a.details, named[bot.ReadyDetailer]{name, x})
+	}
 	return nil
 }
 
@@ -100,6 +103,9 @@ func (m *Main) serveHTTP(a *App, cfg httpserver.Config, checks ...httpCheck) (st
 	}
 	for _, path := range slices.Sorted(maps.Keys(a.Handlers)) {
 		srv.Handle(path, a.Handlers[path])
+	}
+	for _, d := range a.details {
+		srv.AddDetail(d.name, d.part.ReadyDetail)
 	}
 	addr, err := srv.Start()
 	if err != nil {

@@ -17,6 +17,8 @@ type Catalogue struct {
 	hosts   []Host
 	groups  map[string][]string
 	actions map[string]*Action
+	// inv, when set, is where Resolve looks targets up (UseInventory).
+	inv Inventory
 }
 
 // New checks cfg and returns its catalogue; the error lists every problem.

@@ -2,120 +2,210 @@ package actions
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"opsbot/bot"
+	"opsbot/bot/blocks"
 	"opsbot/bot/suggest"
+	"opsbot/integrations/inventory"
 )
 
-// Resolver turns a selector typed in chat into hosts: a host name, a group
-// name, or a label selector such as "role=web,env=prod". It is the one seam
-// between the domains and the inventory, so a dynamic inventory can replace
-// the configured one.
+// Resolver turns a selector typed in chat into hosts, with the inventory's
+// selector syntax: a host name, a group name, or terms such as
+// "role=web,env=prod", "env!=prod", `name=~"web-.*"`. It is the one seam
+// between the domains and the inventory.
 type Resolver interface {
 	Resolve(ctx context.Context, selector string) ([]Host, error)
 }
 
 var _ Resolver = (*Catalogue)(nil)
 
-// Resolve implements Resolver over the configured inventory. In a label
-// selector env matches the host's env, group (or role) a group it is in,
-// name its name, and any other key one of its labels.
-func (c *Catalogue) Resolve(_ context.Context, selector string) ([]Host, error) {
-	sel := strings.TrimSpace(selector)
-	if sel == "" {
-		return nil, bot.Errorf(bot.CodeInvalid, "say which hosts: a host, a group or labels like role=web,env=prod")
-	}
-	if strings.Contains(sel, "=") {
-		return c.byLabels(sel)
-	}
-	for _, h := range c.hosts {
-		if h.Name == sel {
-			return []Host{h}, nil
-		}
-	}
-	if _, ok := c.groups[sel]; ok {
-		var out []Host
-		for _, h := range c.hosts {
-			if slices.Contains(h.Groups, sel) {
-				out = append(out, h)
-			}
-		}
-		if len(out) == 0 {
-			return nil, bot.Errorf(bot.CodeNotFound, "group %s has no hosts", sel)
-		}
-		return out, nil
-	}
-	msg := "no host or group is called " + quote(sel)
-	if near := c.near(sel); len(near) > 0 {
-		msg += "; did you mean " + strings.Join(near, ", ") + "?"
-	} else {
-		msg += "; groups: " + strings.Join(c.GroupNames(), ", ")
-	}
-	return nil, bot.Errorf(bot.CodeNotFound, "%s", msg)
+// Inventory is where targets are looked up once opsbot has one;
+// *inventory.Index is one.
+type Inventory interface {
+	Select(ctx context.Context, q inventory.Query) (inventory.Result, error)
+	Names(ctx context.Context) (names, groups []string, err error)
+	Values(ctx context.Context, key string) ([]string, error)
 }
 
-func (c *Catalogue) byLabels(sel string) ([]Host, error) {
-	want := map[string]string{}
-	for _, part := range strings.Split(sel, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok || k == "" || v == "" {
-			return nil, bot.Errorf(bot.CodeInvalid, "%s is not a label selector; write key=value pairs separated by commas, like role=web,env=prod", quote(sel))
-		}
-		want[k] = v
-	}
-	var out []Host
+// UseInventory makes Resolve look targets up in inv (every source,
+// actions.hosts among them) instead of in the configured hosts alone.
+// Call it before the catalogue is used.
+func (c *Catalogue) UseInventory(inv Inventory) { c.inv = inv }
+
+// Source is actions.hosts as a source of the inventory, so that no config
+// breaks: a host's role is its role label, else its first group; its owner
+// label is its team.
+func (c *Catalogue) Source() inventory.Source {
+	assets := make([]inventory.Asset, 0, len(c.hosts))
 	for _, h := range c.hosts {
-		if h.matches(want) {
-			out = append(out, h)
+		assets = append(assets, h.asset())
+	}
+	return &inventory.Static{SourceName: "actions", SourceKind: "actions", Assets: assets}
+}
+
+func (h Host) asset() inventory.Asset {
+	a := inventory.Asset{Name: h.Name, Address: h.Address, Port: h.Port, User: h.User, Env: h.Env}
+	for _, g := range h.Groups {
+		_ = a.AddGroup(g)
+	}
+	for _, k := range slices.Sorted(maps.Keys(h.Labels)) {
+		v := h.Labels[k]
+		if slices.Contains(inventory.Fields, k) {
+			_ = a.Set(k, v)
+		} else if a.SetLabel(k, v) != nil {
+			continue
 		}
 	}
-	if len(out) == 0 {
-		return nil, bot.Errorf(bot.CodeNotFound, "no host matches %s", quote(sel))
+	if a.Role == "" && len(h.Groups) > 0 {
+		a.Role = h.Groups[0]
+	}
+	if a.Team == "" {
+		a.Team = h.Labels["owner"]
+	}
+	return a
+}
+
+// Resolve implements Resolver: through the inventory once UseInventory
+// was called, else over the configured hosts.
+func (c *Catalogue) Resolve(ctx context.Context, selector string) ([]Host, error) {
+	text := strings.TrimSpace(blocks.Unescape(selector))
+	if text == "" {
+		return nil, bot.Errorf(bot.CodeInvalid, "say which hosts: a host, a group or labels like role=web,env=prod")
+	}
+	sel, err := inventory.ParseSelector(text)
+	if err != nil {
+		return nil, bot.Errorf(bot.CodeInvalid, "%s", err.Error())
+	}
+	var assets []inventory.Asset
+	if c.inv != nil {
+		res, err := c.inv.Select(ctx, inventory.Query{Selector: sel})
+		if errors.Is(err, inventory.ErrNotLoaded) {
+			return nil, bot.Errorf(bot.CodeUnavailable, "the inventory has not been loaded yet; try again in a moment")
+		}
+		if err != nil {
+			return nil, bot.Unavailable("the inventory", err)
+		}
+		assets = res.Assets
+	} else {
+		for _, h := range c.hosts {
+			if a := h.asset(); sel.Match(&a) {
+				assets = append(assets, a)
+			}
+		}
+	}
+	if len(assets) == 0 {
+		return nil, c.noMatch(ctx, sel)
+	}
+	out := make([]Host, len(assets))
+	for i, a := range assets {
+		out[i] = c.host(a)
 	}
 	return out, nil
 }
 
-func (h Host) matches(want map[string]string) bool {
-	for k, v := range want {
-		var ok bool
-		switch k {
-		case "env":
-			ok = h.Env == v
-		case "group", "role":
-			ok = slices.Contains(h.Groups, v) || h.Labels[k] == v
-		case "name":
-			ok = h.Name == v
-		default:
-			ok = h.Labels[k] == v
-		}
-		if !ok {
-			return false
+// host is an asset as actions run on it: the services it may run are its
+// groups' (actions.groups) and those actions.hosts lists for it.
+func (c *Catalogue) host(a inventory.Asset) Host {
+	h := Host{Name: a.Name, Address: a.Address, Port: a.Port, User: a.User, Env: a.Env, Groups: a.Groups, Labels: a.Labels}
+	svc := map[string]bool{}
+	for _, g := range a.Groups {
+		for _, s := range c.groups[g] {
+			svc[s] = true
 		}
 	}
-	return true
+	for _, ch := range c.hosts {
+		if ch.Name == a.Name {
+			for _, s := range ch.Services {
+				svc[s] = true
+			}
+		}
+	}
+	h.Services = slices.Sorted(maps.Keys(svc))
+	return h
 }
 
-// near lists up to five host and group names close to s.
-func (c *Catalogue) near(s string) []string {
-	var names []string
+// noMatch says a selector matched nothing, suggesting near names: for a
+// bare word the hosts and groups it is close to (or the groups), for a
+// key=value term the values the key has.
+func (c *Catalogue) noMatch(ctx context.Context, sel inventory.Selector) error {
+	names, groups, err := c.names(ctx)
+	if err != nil {
+		return bot.Unavailable("the inventory", err)
+	}
+	if len(sel.Terms) == 1 && sel.Terms[0].Op == inventory.OpWord {
+		w := sel.Terms[0].Value
+		msg := "no host or group is called " + quote(w)
+		if slices.Contains(groups, w) {
+			return bot.Errorf(bot.CodeNotFound, "group %s has no hosts", quote(w))
+		}
+		if near := suggest.Near(w, append(names, groups...), 2, 5); len(near) > 0 {
+			msg += "; did you mean " + strings.Join(near, ", ") + "?"
+		} else if len(groups) > 0 {
+			msg += "; groups: " + strings.Join(firstN(groups, 20), ", ")
+		}
+		return bot.Errorf(bot.CodeNotFound, "%s", blocks.Escape(msg))
+	}
+	msg := "no host matches " + quote(sel.Text)
+	for _, t := range sel.Terms {
+		if t.Op != inventory.OpEqual && t.Op != inventory.OpWord {
+			continue
+		}
+		var known []string
+		switch {
+		case t.Op == inventory.OpWord || t.Key == "name":
+			known = append(names, groups...)
+		default:
+			known, err = c.values(ctx, t.Key)
+			if err != nil {
+				return bot.Unavailable("the inventory", err)
+			}
+		}
+		if slices.Contains(known, t.Value) {
+			continue
+		}
+		if near := suggest.Near(t.Value, known, 2, 5); len(near) > 0 {
+			msg += fmt.Sprintf("; for %s, did you mean %s?", quote(t.Key+"="+t.Value), strings.Join(near, ", "))
+		} else if t.Key != "" && t.Key != "name" && len(known) > 0 {
+			msg += fmt.Sprintf("; %s is one of %s", t.Key, strings.Join(firstN(known, 10), ", "))
+		}
+	}
+	return bot.Errorf(bot.CodeNotFound, "%s", blocks.Escape(msg))
+}
+
+func (c *Catalogue) names(ctx context.Context) (names, groups []string, err error) {
+	if c.inv != nil {
+		return c.inv.Names(ctx)
+	}
 	for _, h := range c.hosts {
 		names = append(names, h.Name)
 	}
-	names = append(names, c.GroupNames()...)
-	var out []string
-	ls := strings.ToLower(s)
-	for _, n := range names {
-		ln := strings.ToLower(n)
-		if strings.Contains(ln, ls) || strings.Contains(ls, ln) || suggest.Distance(ls, ln) <= 2 {
-			out = append(out, n)
-		}
-		if len(out) == 5 {
-			break
+	return names, c.GroupNames(), nil
+}
+
+func (c *Catalogue) values(ctx context.Context, key string) ([]string, error) {
+	if c.inv != nil {
+		return c.inv.Values(ctx, key)
+	}
+	set := map[string]bool{}
+	for _, h := range c.hosts {
+		a := h.asset()
+		for _, v := range inventory.ValuesOf(&a, key) {
+			set[v] = true
 		}
 	}
-	return out
+	return slices.Sorted(maps.Keys(set)), nil
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "…")
+	}
+	return s
 }
 
 func quote(s string) string { return "`" + strings.ReplaceAll(clip(s, 40), "`", "'") + "`" }

@@ -104,6 +104,11 @@ summaries:
   prometheus: {url: %q}
   node_job: node
   oncall_schedule: sre
+
+# The inventory: the hosts above (actions.hosts is one of its sources), and
+# what Prometheus scrapes, read every 10s so the demo sees it soon.
+inventory:
+  prometheus: {targets: true, interval: 10s}
 `, d.Token, d.AM, d.Prom)
 	for _, m := range d.MissingMon {
 		p("  # %s\n", m)

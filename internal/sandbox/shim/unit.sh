@@ -4,7 +4,8 @@
 # its services are demo processes (see demo-service), whose pid file and
 # log are in $SANDBOX_HOSTS/state/<host>/<service>. Only what opsbot's
 # actions use is understood: systemctl start|stop|restart|status|is-active
-# UNIT..., journalctl -u UNIT [-n LINES].
+# UNIT..., systemctl is-system-running and list-units --state=failed (for
+# asset check), journalctl -u UNIT [-n LINES].
 set -u
 me=$(basename "$0")
 hosts=${SANDBOX_HOSTS:?"$me: not a sandbox host (SANDBOX_HOSTS is unset)"}
@@ -90,6 +91,26 @@ systemctl() {
 		case $a in -*) ;; *) verb=$a; break ;; esac
 	done
 	[ -n "$verb" ] && shift
+	case $verb in
+	is-system-running | list-units)
+		# For asset check: a demo service that is not running counts as
+		# failed, and the host as degraded while one is.
+		failed=
+		for d in "$hosts/state/$host"/*; do
+			[ -d "$d" ] || continue
+			running || failed="$failed $(basename "$d").service"
+		done
+		if [ "$verb" = list-units ]; then
+			for u in $failed; do echo "$u loaded failed failed ${u%.service}, a demo service of the opsbot sandbox"; done
+		elif [ -n "$failed" ]; then
+			echo degraded
+			return 1
+		else
+			echo running
+		fi
+		return 0
+		;;
+	esac
 	rc=0
 	for a in "$@"; do
 		case $a in -*) continue ;; esac
