@@ -191,6 +191,14 @@ func (a *App) buildRunbooks(surf Surface) (any, error) {
 	if len(a.Config.Runbooks) == 0 {
 		return nil, nil
 	}
+	// Their targets are checked against the inventory now, so it is
+	// loaded before the asset domain's start would load it.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	err := a.Inventory.Reload(ctx)
+	cancel()
+	if err != nil {
+		a.Log.Warn("inventory: loaded with problems", "err", err)
+	}
 	return runbook.New(context.Background(), a.Config.Runbooks, runbook.Deps{Catalogue: a.Catalogue, Runner: a.runner, Chat: surf.Chat,
 		Audit: a.Audit, Changes: a.Changes, Incidents: a.Incidents, Log: a.Log})
 }

@@ -111,7 +111,19 @@ func (c *Catalogue) Resolve(ctx context.Context, selector string) ([]Host, error
 // host is an asset as actions run on it: the services it may run are its
 // groups' (actions.groups) and those actions.hosts lists for it.
 func (c *Catalogue) host(a inventory.Asset) Host {
-	h := Host{Name: a.Name, Address: a.Address, Port: a.Port, User: a.User, Env: a.Env, Groups: a.Groups, Labels: a.Labels}
+	// The fields people select by stay readable as labels (team=db), as
+	// they were on actions.hosts, for those who match hosts by labels.
+	labels := maps.Clone(a.Labels)
+	for k, v := range map[string]string{"role": a.Role, "team": a.Team, "oncall": a.OnCall, "location": a.Location, "os": a.OS} {
+		if v == "" || labels[k] != "" {
+			continue
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[k] = v
+	}
+	h := Host{Name: a.Name, Address: a.Address, Port: a.Port, User: a.User, Env: a.Env, Groups: a.Groups, Labels: labels}
 	svc := map[string]bool{}
 	for _, g := range a.Groups {
 		for _, s := range c.groups[g] {

@@ -10,6 +10,7 @@ import (
 	"opsbot/bot"
 	"opsbot/bot/blocks"
 	"opsbot/integrations/alertmanager"
+	"opsbot/integrations/inventory"
 	promapi "opsbot/integrations/prometheus"
 	"opsbot/internal/testkit"
 )
@@ -22,7 +23,7 @@ import (
 // mentions of the fixture's people and dates.
 func TestHostileSummaryIsAcceptedAndInert(t *testing.T) {
 	hostile := func(n int) string { return strings.TrimSpace(testkit.Hostile(n)) }
-	label := hostile(300)
+	label := hostile(inventory.MaxValueLen) // the longest value an inventory label takes
 	f := newFixture(t, fixtureOpts{hostLabel: label})
 	f.seed(t, func(s string) string {
 		if s == "web" {
