@@ -147,12 +147,19 @@ func (a *App) buildMonitor(surf Surface) (any, error) {
 	if b, ok := surf.Chat.(monitor.Backlogger); ok {
 		d.Backlog = b // storms fold into digests instead of queueing
 	}
-	if sched := cfg.OnCallSchedule; sched != "" {
-		d.OnCall = monitor.OnCallFunc(func(ctx context.Context) (string, error) {
-			oc, err := a.Oncall.WhoIsOnCall(ctx, sched, time.Now())
-			return oc.Now.User, err
-		})
-	}
+	// On call for an alert's host: its asset's schedule, else
+	// monitor.oncall_schedule.
+	d.OnCall = monitor.OnCallFunc(func(ctx context.Context, host string) (string, error) {
+		sched := cfg.OnCallSchedule
+		if as, ok := a.Inventory.Snapshot().ByHost(host); ok && as.OnCall != "" && a.Config.Oncall.HasTarget(as.OnCall) {
+			sched = as.OnCall
+		}
+		if sched == "" {
+			return "", nil
+		}
+		oc, err := a.Oncall.WhoIsOnCall(ctx, sched, time.Now())
+		return oc.Now.User, err
+	})
 	mon, err := monitor.New(cfg, d)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,12 @@ func (o owners) Owner(h string) (string, bool) { v, ok := o[h]; return v, ok }
 
 func TestButtons(t *testing.T) {
 	chat, inc := testkit.NewChat(), &incidents{}
-	s := newTestService(t, Config{DefaultChannel: "CDEF"}, Deps{Chat: chat, Incidents: inc, Hosts: owners{"web-0": "U0OWNER"}, OnCall: OnCallFunc(func(context.Context) (string, error) { return "U0ONCALL", nil })})
+	s := newTestService(t, Config{DefaultChannel: "CDEF"}, Deps{Chat: chat, Incidents: inc, Hosts: owners{"web-0": "U0OWNER"}, OnCall: OnCallFunc(func(_ context.Context, host string) (string, error) {
+		if host != "web-0" {
+			t.Errorf("on call asked for %q, want the owned host web-0", host)
+		}
+		return "U0ONCALL", nil
+	})})
 	m := payload("g1", alertmanager.StatusFiring, map[string]string{"alertname": "HighCPU", "severity": "critical"}, 2, t0)
 	if code := post(t, s.Webhook(), m); code != 200 {
 		t.Fatal(code)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -302,9 +304,12 @@ func (s *Service) extras(ctx context.Context, g *group) extras {
 		}
 	}
 	if len(x.Owners) > 0 && s.d.OnCall != nil {
-		who, err := s.d.OnCall.WhoIsOnCall(ctx)
+		// Who is on call for the first owned host of the group (its
+		// asset's schedule, else the monitor's).
+		hosts := slices.Sorted(maps.Keys(x.Owners))
+		who, err := s.d.OnCall.WhoIsOnCall(ctx, hosts[0])
 		if err != nil {
-			s.log.Warn("who is on call", "err", err)
+			s.log.Warn("who is on call", "host", hosts[0], "err", err)
 		}
 		x.OnCall = who
 	}

@@ -46,16 +46,19 @@ type HostGroups interface {
 	Members(group string) ([]string, bool)
 }
 
-// OnCall says who is on call now (a Slack user id); nil skips it.
+// OnCall says who is on call now for host (a Slack user id; "" when
+// nobody is known); nil skips it.
 type OnCall interface {
-	WhoIsOnCall(ctx context.Context) (string, error)
+	WhoIsOnCall(ctx context.Context, host string) (string, error)
 }
 
 // OnCallFunc adapts a function to OnCall.
-type OnCallFunc func(ctx context.Context) (string, error)
+type OnCallFunc func(ctx context.Context, host string) (string, error)
 
 // WhoIsOnCall calls f.
-func (f OnCallFunc) WhoIsOnCall(ctx context.Context) (string, error) { return f(ctx) }
+func (f OnCallFunc) WhoIsOnCall(ctx context.Context, host string) (string, error) {
+	return f(ctx, host)
+}
 
 // Incidents opens an incident from an alert group and returns its id.
 // *incident.Service is one.
