@@ -28,13 +28,14 @@ func (c Config) Validate() []error {
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(c)) {
 		j := c[name]
-		if j.Schedule != "" || j.Zone != "" {
-			schedule := j.Schedule
-			if schedule == "" {
-				schedule = "@daily"
+		if j.Schedule != "" {
+			if _, _, err := Parse(j.Schedule, ""); err != nil {
+				errs = append(errs, fmt.Errorf("%s.schedule: %v", name, err))
 			}
-			if _, _, err := Parse(schedule, j.Zone); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %v", name, err))
+		}
+		if j.Zone != "" {
+			if _, _, err := Parse("@daily", j.Zone); err != nil {
+				errs = append(errs, fmt.Errorf("%s.zone: %v", name, err))
 			}
 		}
 		if j.CatchUp != "" && j.CatchUp != "latest" && j.CatchUp != "none" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -260,5 +261,25 @@ func TestParseSaysWhatToWrite(t *testing.T) {
 	next := s.Next(time.Date(2026, 1, 2, 9, 0, 0, 0, loc))
 	if want := time.Date(2026, 1, 5, 8, 0, 0, 0, loc); !next.Equal(want) {
 		t.Errorf("next = %v, want %v", next, want)
+	}
+}
+
+// The jobs section names the job and key of each problem.
+func TestConfigValidateNamesJobAndKey(t *testing.T) {
+	errs := Config{"change-sweep": {Schedule: "every day", Zone: "Mars/Base", CatchUp: "sometimes", Timeout: -time.Second}}.Validate()
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	for _, want := range []string{"change-sweep.schedule: schedule \"every day\"", "change-sweep.zone: zone \"Mars/Base\"", "change-sweep.catch_up", "change-sweep.timeout"} {
+		found := false
+		for _, g := range got {
+			if strings.HasPrefix(g, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem starting %q in %q", want, got)
+		}
 	}
 }
