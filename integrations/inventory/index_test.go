@@ -409,3 +409,48 @@ func eventually(t *testing.T, cond func() bool, what string) {
 }
 
 var _ redis.UniversalClient = (*redis.Client)(nil)
+
+// blockingSource holds its load until released.
+type blockingSource struct {
+	entered, release chan struct{}
+}
+
+func (b *blockingSource) Name() string { return "slow" }
+func (b *blockingSource) Kind() string { return "test" }
+func (b *blockingSource) Load(context.Context) ([]Asset, error) {
+	close(b.entered)
+	<-b.release
+	return []Asset{{Name: "slow-1"}}, nil
+}
+
+// TestStatusDoesNotWaitForAReload: while a source takes its time,
+// Status (asset sources, /readyz's detail) answers at once.
+func TestStatusDoesNotWaitForAReload(t *testing.T) {
+	src := &blockingSource{entered: make(chan struct{}), release: make(chan struct{})}
+	inv, err := New(Config{}, Options{Index: NewIndex(redistest.Start(t).Client(t), "t"), Extra: []Source{src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloaded := make(chan error, 1)
+	go func() { reloaded <- inv.Reload(context.Background()) }()
+	<-src.entered
+	answered := make(chan Status, 1)
+	go func() { answered <- inv.Status() }()
+	waited := false
+	select {
+	case st := <-answered:
+		if st.Sources[0].Name != "slow" || st.Assets != 0 {
+			t.Errorf("status during the first load = %+v", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("Status waited for the reload")
+		waited = true
+	}
+	close(src.release)
+	if err := <-reloaded; err != nil {
+		t.Fatal(err)
+	}
+	if waited {
+		<-answered
+	}
+}
