@@ -145,22 +145,8 @@ func (a *Asset) Set(field, value string) error {
 				return err
 			}
 		}
-	case "team":
-		a.Team = value
-	case "oncall":
-		a.OnCall = value
-	case "os":
-		a.OS = value
-	case "os_version":
-		a.OSVersion = value
-	case "location":
-		a.Location = value
-	case "vendor":
-		a.Vendor = value
-	case "model":
-		a.Model = value
-	case "serial":
-		a.Serial = value
+	case "team", "oncall", "os", "os_version", "location", "vendor", "model", "serial":
+		*a.text(field) = value
 	case "purchased":
 		a.Purchased, err = parseDate(value)
 	case "warranty_end":
@@ -175,6 +161,43 @@ func (a *Asset) Set(field, value string) error {
 		return fmt.Errorf("unknown field%s", didYouMean(field, Fields))
 	}
 	return err
+}
+
+// text points at the asset's free-text field named k (the same names
+// selectors use), nil when k names no such field; Set writes through it
+// and selectors read through it.
+func (a *Asset) text(k string) *string {
+	switch k {
+	case "name":
+		return &a.Name
+	case "address":
+		return &a.Address
+	case "env":
+		return &a.Env
+	case "role":
+		return &a.Role
+	case "team":
+		return &a.Team
+	case "oncall":
+		return &a.OnCall
+	case "os":
+		return &a.OS
+	case "os_version":
+		return &a.OSVersion
+	case "location":
+		return &a.Location
+	case "vendor":
+		return &a.Vendor
+	case "model":
+		return &a.Model
+	case "serial":
+		return &a.Serial
+	case "source":
+		return &a.Source
+	case "monitored":
+		return &a.Monitored
+	}
+	return nil
 }
 
 // AddGroup adds group g, keeping Groups sorted and unique.

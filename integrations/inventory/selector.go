@@ -282,41 +282,16 @@ func (a *Asset) values(k string) []string {
 		}
 		return []string{s}
 	}
+	if p := a.text(k); p != nil {
+		return one(*p)
+	}
 	switch k {
-	case "name":
-		return one(a.Name)
-	case "address":
-		return one(a.Address)
-	case "env":
-		return one(a.Env)
-	case "role":
-		return one(a.Role)
 	case "group":
 		return a.Groups
-	case "team":
-		return one(a.Team)
-	case "oncall":
-		return one(a.OnCall)
 	case "state":
 		return one(string(a.State))
 	case "criticality":
 		return one(string(a.Criticality))
-	case "os":
-		return one(a.OS)
-	case "os_version":
-		return one(a.OSVersion)
-	case "location":
-		return one(a.Location)
-	case "vendor":
-		return one(a.Vendor)
-	case "model":
-		return one(a.Model)
-	case "serial":
-		return one(a.Serial)
-	case "source":
-		return one(a.Source)
-	case "monitored":
-		return one(a.Monitored)
 	default:
 		v, ok := a.Labels[k]
 		if !ok {
